@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/secoda-workbench/secoda-workbench/secoda"
+)
+
+var update = flag.Bool("update", false, "rewrite generated docs (the README's endpoint table)")
+
+// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// runCmd runs a command line as main would, with an empty environment unless env is given.
+func runCmd(ctx context.Context, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	code = run(ctx, args, &ioStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}, func(k string) string { return env[k] })
+	return code, out.String(), errOut.String()
+}
+
+func TestEndpointsCommand(t *testing.T) {
+	code, out, _ := runCmd(context.Background(), nil, "endpoints")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, e := range secoda.Endpoints {
+		if !strings.Contains(out, e.Name+" ") || !strings.Contains(out, e.Path) {
+			t.Errorf("the table lacks %s (%s)", e.Name, e.Path)
+		}
+	}
+
+	code, out, _ = runCmd(context.Background(), nil, "endpoints", "--json")
+	var got []secoda.Endpoint
+	if code != exitOK || json.Unmarshal([]byte(out), &got) != nil || len(got) != len(secoda.Endpoints) {
+		t.Fatalf("--json: exit %d, %d endpoints, want %d", code, len(got), len(secoda.Endpoints))
+	}
+	if got[0].Name != "resource_catalog" || got[0].Cursor != "updated_at" || !got[0].CatalogQuery {
+		t.Fatalf("--json first entry: %+v", got[0])
+	}
+
+	code, _, errOut := runCmd(context.Background(), nil, "endpoints", "no-such-endpoint")
+	if code != exitFailure || !strings.Contains(errOut, "no endpoint matches") {
+		t.Fatalf("unmatched query: exit %d, %q", code, errOut)
+	}
+	code, _, errOut = runCmd(context.Background(), nil, "endpoints", "--json", "--markdown")
+	if code != exitUsage {
+		t.Fatalf("--json with --markdown: exit %d (%q), want %d", code, errOut, exitUsage)
+	}
+}
+
+// TestReadmeEndpointTable keeps the README's endpoint table generated from the catalog;
+// `go test ./cmd/secoda-workbench -run Readme -update` rewrites it.
+func TestReadmeEndpointTable(t *testing.T) {
+	const begin, end = "<!-- endpoints:begin (generated: secoda-workbench endpoints --markdown) -->\n", "<!-- endpoints:end -->"
+	_, table, _ := runCmd(context.Background(), nil, "endpoints", "--markdown")
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the markers %q ... %q", begin, end)
+	}
+	want := s[:i+len(begin)] + table + s[j:]
+	if *update {
+		if err := os.WriteFile("../../README.md", []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if want != s {
+		t.Fatal("README.md's endpoint table is stale: run `go test ./cmd/secoda-workbench -run Readme -update`")
+	}
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	tests := [][]string{
+		{"simulate", "--addr", "0.0.0.0:8787"},
+		{"simulate", "--addr", "nonsense"},
+		{"simulate", "--faults", "bogus=1"},
+		{"simulate", "--faults", "5xx=2"},
+		{"simulate", "--size", "huge"},
+		{"simulate", "--retry-after", "later"},
+		{"endpoints", "--no-such-flag"},
+		{"endpoints", "a", "b"},
+		{"version", "extra"},
+		{"no-such-command"},
+	}
+	for _, args := range tests {
+		code, _, errOut := runCmd(context.Background(), nil, args...)
+		if code != exitUsage || !strings.Contains(errOut, "error:") {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d with an error", args, code, errOut, exitUsage)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runCmd(context.Background(), nil, "version")
+	if code != exitOK || !regexp.MustCompile(`^secoda-workbench \S+ \(go`).MatchString(out) {
+		t.Fatalf("exit %d, %q", code, out)
+	}
+}
+
+// TestSimulateServesUntilInterrupted runs the command as a newcomer would: it prints
+// where it listens and the key, answers a documented envelope, and stops on Ctrl-C.
+func TestSimulateServesUntilInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"simulate", "--addr", "127.0.0.1:0"}, &ioStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}, func(string) string { return "" })
+	}()
+	urlRe := regexp.MustCompile(`export SECODA_API_URL=(\S+)`)
+	keyRe := regexp.MustCompile(`export SECODA_API_KEY=(\S+)`)
+	var base, key string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m, k := urlRe.FindStringSubmatch(out.String()), keyRe.FindStringSubmatch(out.String()); m != nil && k != nil {
+			base, key = m[1], k[1]
+			break
+		}
+	}
+	if base == "" {
+		cancel()
+		t.Fatalf("simulate printed no URL and key: %q %q", out.String(), errOut.String())
+	}
+	req, _ := http.NewRequest("GET", base+"/resource/catalog", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var env struct {
+		Links   map[string]any `json:"links"`
+		Count   int            `json:"count"`
+		Results []any          `json:"results"`
+	}
+	if resp.StatusCode != 200 || json.Unmarshal(body, &env) != nil || env.Count == 0 || len(env.Results) == 0 || env.Links["next"] == nil {
+		t.Fatalf("status %d, body %.200s", resp.StatusCode, body)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Fatalf("exit %d after Ctrl-C: %s", code, errOut.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("simulate did not stop on cancel")
+	}
+}

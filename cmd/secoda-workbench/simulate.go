@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
+)
+
+func newSimulateCmd(io *ioStreams, getenv func(string) string) *cobra.Command {
+	var (
+		addr, apiKey, size, faults, retryAfter string
+		seed                                   uint64
+		rateLimit, pageSize, catalogCap        int
+		verbose                                bool
+	)
+	cmd := &cobra.Command{
+		Use:   "simulate",
+		Short: "Serve a simulated Secoda API on loopback, for offline work and tests",
+		Long: "Serve a seeded, deterministic Secoda workspace that answers as the documented API does\n" +
+			"(envelopes, pagination, catalog filter and sort, rate limits, faults). Point the pipeline at it with\n" +
+			"SECODA_API_URL=http://ADDR/api/v1 and the key it accepts.\n\nFaults: " + simulator.FaultSpecHelp,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				return usagef(cmd, "--addr %q: give host:port, such as 127.0.0.1:8787", addr)
+			}
+			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+				return usagef(cmd, "--addr %q: the simulator listens on loopback only; use 127.0.0.1:PORT", addr)
+			}
+			f, err := simulator.ParseFaults(faults)
+			if err != nil {
+				return usagef(cmd, "--faults: %v", err)
+			}
+			generated := apiKey == ""
+			if generated {
+				apiKey = "sim-" + randomHex(16)
+			}
+			opts := simulator.Options{
+				Size: simulator.Size(size), Seed: seed, APIKeys: []string{apiKey}, PageSize: pageSize,
+				CatalogCap: catalogCap, RateLimit: rateLimit, RetryAfter: simulator.RetryAfterMode(retryAfter), Faults: f,
+			}
+			if verbose {
+				opts.Logger = slog.New(slog.NewTextHandler(io.ErrOut, nil))
+			}
+			sim, err := simulator.New(opts)
+			if err != nil {
+				return usagef(cmd, "%v", err)
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("cannot listen on %s: %w (is another simulator running? choose another port with --addr)", addr, err)
+			}
+			base := "http://" + ln.Addr().String() + "/api/v1"
+			ws := sim.Workspace()
+			fmt.Fprintf(io.Out, "Secoda simulator: %s workspace (seed %d, %d entities, %d catalog resources) at %s\n",
+				ws.Size(), seed, ws.Total(), ws.CatalogSize(), base)
+			fmt.Fprintf(io.Out, "  export SECODA_API_URL=%s\n", base)
+			if generated {
+				fmt.Fprintf(io.Out, "  export SECODA_API_KEY=%s   # generated for this run; choose one with --api-key\n", apiKey)
+			} else {
+				fmt.Fprintln(io.Out, "  accepting the key given with --api-key")
+			}
+			fmt.Fprintf(io.Out, "  curl -H \"Authorization: Bearer $SECODA_API_KEY\" %s/resource/catalog/\n", base)
+			fmt.Fprintln(io.Out, "Press Ctrl-C to stop.")
+			srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+			return serveUntilDone(cmd.Context(), srv, ln)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&addr, "addr", "127.0.0.1:8787", "loopback address to listen on (port 0 picks a free one)")
+	fl.StringVar(&apiKey, "api-key", "", "the key to accept (default: a generated one, printed)")
+	fl.StringVar(&size, "size", "small", "workspace size: small (hundreds), medium (tens of thousands), large (a million catalog entries)")
+	fl.Uint64Var(&seed, "seed", 1, "seed of the generated workspace")
+	fl.IntVar(&rateLimit, "rate-limit", 0, "requests per minute before answering 429 (0: no limit)")
+	fl.StringVar(&retryAfter, "retry-after", "seconds", "how a 429 says when to retry: seconds, date, zero or none")
+	fl.StringVar(&faults, "faults", "", "faults to inject (see above)")
+	fl.IntVar(&pageSize, "page-size", simulator.DefaultPageSize, "records per page")
+	fl.IntVar(&catalogCap, "catalog-cap", simulator.DefaultCatalogCap, "resources the catalog returns across pages (-1: no cap)")
+	fl.BoolVar(&verbose, "verbose", false, "log each request to stderr")
+	return cmd
+}
+
+// serveUntilDone serves until ctx ends (Ctrl-C), then shuts down gracefully.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		return nil
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

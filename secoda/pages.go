@@ -1,0 +1,302 @@
+package secoda
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// DefaultPageCap stops a runaway pagination: two million records at Secoda's 50 a page.
+const DefaultPageCap = 40_000
+
+// PageQuery says which list to read.
+type PageQuery struct {
+	Path   string     // endpoint path relative to the base URL, e.g. "resource/catalog"
+	Params url.Values // query parameters (filter, sort, teams, ...); page is managed here
+	// Selector is the dotted path of the records in an envelope; "" means "results".
+	// A bare JSON array is taken as the records whatever the selector.
+	Selector string
+	// PageCap is a safety net: more pages than this is an error (ErrPageCap).
+	// 0 means DefaultPageCap. To read only the first pages, stop ranging.
+	PageCap int
+}
+
+// Page is one page of a list.
+type Page struct {
+	Number  int               // 1 for the first page this iteration read
+	Path    string            // the page's URL path and query
+	Records []json.RawMessage // each record's JSON, in the server's order
+	// Count and TotalPages are what the server reported, -1 when it did not.
+	Count      int
+	TotalPages int
+}
+
+// Pages reads a list page by page, fetching a page only when the previous one has been
+// handed over, so a whole endpoint is never held in memory. It follows links.next (or a
+// top-level next) as absolute URLs, takes null, "None" and "" as the end, and falls
+// back to ?page=N+1 while total_pages or meta.next_page say there is more. It stops with
+// ErrPaginationLoop on a next URL already followed, ErrPageCap past the cap, and
+// ErrForeignHost on a next URL to another scheme or host. Break out of the loop to stop
+// early.
+func (c *Client) Pages(ctx context.Context, q PageQuery) iter.Seq2[*Page, error] {
+	return func(yield func(*Page, error) bool) {
+		capPages := q.PageCap
+		if capPages <= 0 {
+			capPages = DefaultPageCap
+		}
+		selector := q.Selector
+		if selector == "" {
+			selector = "results"
+		}
+		next := c.endpointURL(q.Path, q.Params)
+		seen := map[string]bool{canonicalPageURL(next): true}
+		for n := 1; ; n++ {
+			var env Envelope
+			err := c.call(ctx, "GET", next, nil, func(body []byte) error {
+				var perr error
+				env, perr = ParseEnvelope(body, selector)
+				return perr
+			})
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			page := &Page{Number: n, Path: c.scrub(next.RequestURI()), Records: env.Records, Count: env.Count, TotalPages: env.TotalPages}
+			if !yield(page, nil) {
+				return
+			}
+			following, err := c.nextPageURL(next, env)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if following == nil {
+				return
+			}
+			key := canonicalPageURL(following)
+			if seen[key] {
+				yield(nil, &Error{Kind: ErrPaginationLoop, Method: "GET", Path: page.Path, Host: c.base.Host,
+					Detail: fmt.Sprintf("page %d links to %s, which was already read", n, c.scrub(following.RequestURI())),
+					Hint:   "the server's next links go round in a circle; the pages read so far are complete up to here, report the endpoint to Secoda"})
+				return
+			}
+			if n >= capPages {
+				yield(nil, &Error{Kind: ErrPageCap, Method: "GET", Path: page.Path, Host: c.base.Host,
+					Detail: fmt.Sprintf("stopped after %d pages and there are more (count %d)", n, env.Count),
+					Hint:   "raise the resource's page_cap in secoda_pipeline.toml, or narrow it with a filter"})
+				return
+			}
+			seen[key] = true
+			next = following
+		}
+	}
+}
+
+// nextPageURL resolves where the next page is, or nil at the end.
+func (c *Client) nextPageURL(cur *url.URL, env Envelope) (*url.URL, error) {
+	if env.HasNextLink {
+		if env.Next == "" {
+			return nil, nil
+		}
+		ref, err := url.Parse(env.Next)
+		if err != nil {
+			return nil, &Error{Kind: ErrBadResponse, Method: "GET", Path: c.scrub(cur.RequestURI()), Host: c.base.Host,
+				Detail: fmt.Sprintf("next link %q is not a URL", truncate(c.scrub(env.Next), 200)), Hint: hintFor(ErrBadResponse, 0, "")}
+		}
+		u := cur.ResolveReference(ref)
+		if !sameOrigin(u, c.base) {
+			return nil, c.foreignHost("GET", u)
+		}
+		return u, nil
+	}
+	// No link at all: page numbers, when the envelope tells how many there are.
+	page := env.Page
+	if page <= 0 {
+		page, _ = strconv.Atoi(cur.Query().Get("page"))
+		if page <= 0 {
+			page = 1
+		}
+	}
+	switch {
+	case env.NextPage > 0:
+		return withPage(cur, env.NextPage), nil
+	case env.TotalPages > 0 && page < env.TotalPages && len(env.Records) > 0:
+		return withPage(cur, page+1), nil
+	}
+	return nil, nil
+}
+
+func withPage(u *url.URL, page int) *url.URL {
+	v := u.Query()
+	v.Set("page", strconv.Itoa(page))
+	out := *u
+	out.RawQuery = v.Encode()
+	return &out
+}
+
+// canonicalPageURL makes two spellings of one page equal: query parameters sorted, a
+// missing page meaning page 1, trailing slash ignored.
+func canonicalPageURL(u *url.URL) string {
+	v := u.Query()
+	if v.Get("page") == "" {
+		v.Set("page", "1")
+	}
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(strings.ToLower(u.Host))
+	b.WriteString(strings.TrimRight(u.Path, "/"))
+	for _, k := range keys {
+		vals := append([]string(nil), v[k]...)
+		sort.Strings(vals)
+		for _, x := range vals {
+			b.WriteString("&" + url.QueryEscape(k) + "=" + url.QueryEscape(x))
+		}
+	}
+	return b.String()
+}
+
+// Envelope is a list answer taken apart.
+type Envelope struct {
+	Records []json.RawMessage
+	// HasNextLink is true when the answer carries links.next or a top-level next, even
+	// null; Next is then the link, or "" at the end.
+	HasNextLink bool
+	Next        string
+	Page        int // meta.page, 0 when absent
+	NextPage    int // meta.next_page, 0 when absent or null
+	Count       int // -1 when absent
+	TotalPages  int // -1 when absent
+}
+
+// ParseEnvelope reads one list answer: an object with the records under selector (a
+// dotted path, "results" for Secoda) and links.next or next, or a bare array of records.
+// The error for a body that does not parse wraps errMalformed; one that parses but has
+// the wrong shape is a *shapeError.
+func ParseEnvelope(body []byte, selector string) (Envelope, error) {
+	env := Envelope{Count: -1, TotalPages: -1}
+	body = bytes.TrimSpace(body)
+	if len(body) > 0 && body[0] == '[' {
+		if err := json.Unmarshal(body, &env.Records); err != nil {
+			return env, fmt.Errorf("%w: %v", errMalformed, err)
+		}
+		return env, nil
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		if json.Valid(body) {
+			return env, &shapeError{fmt.Sprintf("expected a JSON object or array, got %s", snippet(body))}
+		}
+		return env, fmt.Errorf("%w: %v", errMalformed, err)
+	}
+	if top == nil {
+		return env, &shapeError{"expected a JSON object or array, got null"}
+	}
+	raw, err := selectPath(top, selector)
+	if err != nil {
+		return env, err
+	}
+	if isNull(raw) {
+		env.Records = nil
+	} else if err := json.Unmarshal(raw, &env.Records); err != nil {
+		return env, &shapeError{fmt.Sprintf("%q is not a list of records", selector)}
+	}
+	if links, ok := top["links"]; ok && !isNull(links) {
+		var l map[string]json.RawMessage
+		if json.Unmarshal(links, &l) == nil {
+			if n, ok := l["next"]; ok {
+				env.HasNextLink = true
+				if env.Next, err = linkValue(n); err != nil {
+					return env, err
+				}
+			}
+		}
+	}
+	if n, ok := top["next"]; ok && !env.HasNextLink {
+		env.HasNextLink = true
+		if env.Next, err = linkValue(n); err != nil {
+			return env, err
+		}
+	}
+	if m, ok := top["meta"]; ok {
+		var meta map[string]json.RawMessage
+		if json.Unmarshal(m, &meta) == nil {
+			env.Page = looseInt(meta["page"], 0)
+			env.NextPage = looseInt(meta["next_page"], 0)
+		}
+	}
+	env.Count = looseInt(top["count"], -1)
+	env.TotalPages = looseInt(top["total_pages"], -1)
+	return env, nil
+}
+
+func selectPath(top map[string]json.RawMessage, selector string) (json.RawMessage, error) {
+	parts := strings.Split(selector, ".")
+	cur := top
+	for i, p := range parts {
+		raw, ok := cur[p]
+		if !ok {
+			keys := make([]string, 0, len(cur))
+			for k := range cur {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			return nil, &shapeError{fmt.Sprintf("the answer has no %q (it has %s)", strings.Join(parts[:i+1], "."), strings.Join(keys, ", "))}
+		}
+		if i == len(parts)-1 {
+			return raw, nil
+		}
+		cur = nil
+		if err := json.Unmarshal(raw, &cur); err != nil || cur == nil {
+			return nil, &shapeError{fmt.Sprintf("%q is not an object", strings.Join(parts[:i+1], "."))}
+		}
+	}
+	return nil, nil
+}
+
+// linkValue reads a next link: a string, or null, "None" or "" for none.
+func linkValue(raw json.RawMessage) (string, error) {
+	if isNull(raw) {
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", &shapeError{fmt.Sprintf("next link is %s, not a string", snippet(raw))}
+	}
+	s = strings.TrimSpace(s)
+	if s == "None" || s == "null" {
+		return "", nil
+	}
+	return s, nil
+}
+
+// looseInt reads a number that may come as a number, a numeric string, or null.
+func looseInt(raw json.RawMessage, missing int) int {
+	if len(raw) == 0 || isNull(raw) {
+		return missing
+	}
+	var f float64
+	if json.Unmarshal(raw, &f) == nil {
+		return int(f)
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+			return n
+		}
+	}
+	return missing
+}
+
+func isNull(raw json.RawMessage) bool {
+	return string(bytes.TrimSpace(raw)) == "null"
+}
