@@ -5,7 +5,8 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/jsonenc"
 )
 
 // record is a JSON object whose keys keep the order they were added in, as Secoda's
@@ -58,7 +59,7 @@ func appendRecord(b []byte, r record) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, f.k)
+		b = jsonenc.AppendString(b, f.k)
 		b = append(b, ':')
 		b = appendValue(b, f.v)
 	}
@@ -70,7 +71,7 @@ func appendValue(b []byte, v any) []byte {
 	case nil:
 		return append(b, "null"...)
 	case string:
-		return appendString(b, x)
+		return jsonenc.AppendString(b, x)
 	case bool:
 		return strconv.AppendBool(b, x)
 	case int:
@@ -81,14 +82,14 @@ func appendValue(b []byte, v any) []byte {
 		}
 		return strconv.AppendFloat(b, x, 'f', -1, 64)
 	case time.Time:
-		return appendString(b, formatTime(x))
+		return jsonenc.AppendString(b, formatTime(x))
 	case []string:
 		b = append(b, '[')
 		for i, s := range x {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, s)
+			b = jsonenc.AppendString(b, s)
 		}
 		return append(b, ']')
 	case record:
@@ -111,61 +112,6 @@ func appendValue(b []byte, v any) []byte {
 		}
 		return append(b, j...)
 	}
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString writes s as a JSON string, escaping as encoding/json does.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b': // short forms since Go 1.22's encoding/json
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // formatTime writes Secoda's timestamps: UTC, microseconds, Z.
