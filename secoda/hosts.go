@@ -10,6 +10,10 @@ import (
 // DefaultBaseURL is the API of app.secoda.co, Secoda's US cloud.
 const DefaultBaseURL = "https://api.secoda.co/api/v1"
 
+// EnvAPIKey names the environment variable holding the API key; when set it wins over
+// the keyring.
+const EnvAPIKey = "SECODA_API_KEY"
+
 // EnvAPIURL names the environment variable whose base URL wins over any configuration.
 const EnvAPIURL = "SECODA_API_URL"
 

@@ -1,0 +1,127 @@
+package pipeline
+
+import (
+	"net/url"
+
+	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+	"github.com/secoda-workbench/secoda-workbench/secoda"
+)
+
+// ConfigFileName is the pipeline config in a project folder.
+const ConfigFileName = "secoda_pipeline.toml"
+
+// The seed's names, which dlt's Secoda pipeline uses too.
+const (
+	DefaultPipelineName = "secoda_pipeline"
+	DefaultDatasetName  = "secoda_data"
+	DefaultDuckDBPath   = "secoda.duckdb"
+	DefaultDestination  = "duckdb"
+	// DefaultConcurrency is how many resources are read at once, sharing one rate limit.
+	DefaultConcurrency = 4
+	// DefaultDetailConcurrency is how many resource_detail requests run at once.
+	DefaultDetailConcurrency = 4
+)
+
+// Config is secoda_pipeline.toml as written. It never holds a secret: the API key comes
+// from the OS keyring or SECODA_API_KEY, never from this file.
+type Config struct {
+	Pipeline    PipelineSection           `toml:"pipeline"`
+	Destination DestinationSection        `toml:"destination"`
+	Source      SourceSection             `toml:"source"`
+	Resources   map[string]ResourceConfig `toml:"resources"`
+}
+
+// PipelineSection names the pipeline and the dataset it loads.
+type PipelineSection struct {
+	Name        string `toml:"name"`
+	DatasetName string `toml:"dataset_name"`
+}
+
+// DestinationSection says where the data goes.
+type DestinationSection struct {
+	Type string `toml:"type"` // duckdb (postgres and filesystem come with issue 8)
+	Path string `toml:"path"` // the DuckDB file, relative to the config file
+}
+
+// SourceSection says how to reach Secoda.
+type SourceSection struct {
+	// BaseURL is the API, a region (us, eu, apac) or a workspace's own domain;
+	// SECODA_API_URL wins over it.
+	BaseURL string `toml:"base_url"`
+	// RateLimit is requests per minute for the whole run; absent means
+	// secoda.DefaultRequestsPerMinute, 0 means no pacing.
+	RateLimit *float64 `toml:"rate_limit"`
+	// Concurrency is how many resources are read at once.
+	Concurrency int `toml:"concurrency"`
+	// DetailConcurrency is how many resource_detail requests run at once.
+	DetailConcurrency int `toml:"detail_concurrency"`
+}
+
+// ResourceConfig is one [resources.<table>] section: the table <table> loaded from an
+// endpoint of the catalog. Unset fields take the endpoint's defaults.
+type ResourceConfig struct {
+	// Endpoint names the catalog entry; absent means the table's own name.
+	Endpoint string `toml:"endpoint"`
+	// WriteDisposition is append, replace or merge.
+	WriteDisposition string `toml:"write_disposition"`
+	// PrimaryKey is the field merge matches on.
+	PrimaryKey string `toml:"primary_key"`
+	// Incremental is the cursor field; absent means the endpoint's cursor, "" none.
+	Incremental *string `toml:"incremental"`
+	// Filter and Sort are the catalog's JSON filter and sort, as a TOML table or a
+	// JSON string; only endpoints that take them accept them.
+	Filter any `toml:"filter"`
+	Sort   any `toml:"sort"`
+	// Params are other query parameters the endpoint filters on.
+	Params map[string]string `toml:"params"`
+	// PageCap stops a runaway pagination with an error; 0 means secoda.DefaultPageCap.
+	PageCap int `toml:"page_cap"`
+	// SchemaContract is a mode for all of tables, columns and data_type, or a table
+	// naming each: { tables = "evolve", columns = "freeze", data_type = "discard_value" }.
+	SchemaContract any `toml:"schema_contract"`
+	// MaxTableNesting is how deep nested lists become child tables; deeper values are
+	// kept as json. Absent means 1000, as dlt has it.
+	MaxTableNesting *int `toml:"max_table_nesting"`
+}
+
+// Plan is a validated config with every default filled in: what a run does.
+type Plan struct {
+	// File is the config file's absolute path; Dir its folder, against which the
+	// destination path is resolved.
+	File, Dir         string
+	PipelineName      string
+	DatasetName       string
+	DestinationType   string
+	DestinationPath   string // absolute
+	BaseURL           string // from the file, before SECODA_API_URL is applied
+	RequestsPerMinute float64
+	Concurrency       int
+	DetailConcurrency int
+	// Resources in the order the file lists them.
+	Resources []Resource
+}
+
+// Resource is one resource of a plan.
+type Resource struct {
+	Name        string // the root table
+	Endpoint    secoda.Endpoint
+	Disposition secoda.Disposition
+	PrimaryKey  string
+	Cursor      string // "" for none
+	Filter      string // JSON, "" for none
+	Sort        string // JSON, "" for the endpoint's default
+	Params      url.Values
+	PageCap     int
+	Contract    normalize.Contract
+	MaxNesting  int
+}
+
+// Resource finds a resource of the plan by name.
+func (p *Plan) Resource(name string) (Resource, bool) {
+	for _, r := range p.Resources {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Resource{}, false
+}
