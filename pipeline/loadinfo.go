@@ -1,0 +1,144 @@
+package pipeline
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/secoda-workbench/secoda-workbench/pipeline/loadpkg"
+)
+
+// LoadInfo is what a run did, printed as dlt prints it.
+type LoadInfo struct {
+	PipelineName    string         `json:"pipeline_name"`
+	DatasetName     string         `json:"dataset_name"`
+	DestinationType string         `json:"destination_type"`
+	Location        string         `json:"location"`
+	LoadID          string         `json:"load_id"`
+	Loaded          bool           `json:"loaded"` // false when there was nothing new to load
+	StartedAt       time.Time      `json:"started_at"`
+	Duration        time.Duration  `json:"duration_ns"`
+	ExtractDuration time.Duration  `json:"extract_duration_ns"`
+	LoadDuration    time.Duration  `json:"load_duration_ns"`
+	Resources       []ResourceInfo `json:"resources"`
+	Tables          []TableInfo    `json:"tables"`
+	Requests        int64          `json:"requests"`
+	Retries         int64          `json:"retries"`
+	RateLimited     int64          `json:"rate_limited"`
+	ServerErrors    int64          `json:"server_errors"`
+	Notes           []string       `json:"notes,omitempty"`
+}
+
+// ResourceInfo is one resource's part of a run.
+type ResourceInfo struct {
+	Name         string `json:"name"`
+	Endpoint     string `json:"endpoint"`
+	Pages        int    `json:"pages"`
+	Records      int64  `json:"records"`
+	Skipped      int64  `json:"skipped"`   // at or before the incremental cursor
+	Missing      int64  `json:"missing"`   // resource_detail ids gone before they were fetched
+	Truncated    bool   `json:"truncated"` // stopped by --max-pages
+	Unchanged    bool   `json:"unchanged"` // same records as last time: not loaded again
+	CursorBefore string `json:"cursor_before,omitempty"`
+	CursorAfter  string `json:"cursor_after,omitempty"`
+}
+
+// TableInfo is one table's part of a run.
+type TableInfo struct {
+	Name           string   `json:"name"`
+	Rows           int64    `json:"rows"`
+	NewTable       bool     `json:"new_table,omitempty"`
+	NewColumns     []string `json:"new_columns,omitempty"`
+	VariantColumns []string `json:"variant_columns,omitempty"`
+}
+
+func (li *LoadInfo) addTables(res *resourceResult, m loadpkg.Manifest, skipped map[string]bool) {
+	names := map[string]bool{}
+	for t := range res.stats.Rows {
+		names[t] = true
+	}
+	for _, t := range res.stats.NewTables {
+		names[t] = true
+	}
+	cols := func(list []string, table string) []string {
+		var out []string
+		for _, tc := range list {
+			if t, c, ok := strings.Cut(tc, "."); ok && t == table {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	var sorted []string
+	for n := range names {
+		sorted = append(sorted, n)
+	}
+	slices.Sort(sorted)
+	for _, n := range sorted {
+		rows := m.Rows[n]
+		if skipped[n] {
+			rows = 0
+		}
+		ti := TableInfo{Name: n, Rows: rows, NewTable: slices.Contains(res.stats.NewTables, n),
+			VariantColumns: cols(res.stats.VariantColumns, n)}
+		if !ti.NewTable {
+			ti.NewColumns = cols(res.stats.NewColumns, n)
+		}
+		li.Tables = append(li.Tables, ti)
+	}
+}
+
+func (li *LoadInfo) records() int64 {
+	var n int64
+	for _, r := range li.Resources {
+		n += r.Records
+	}
+	return n
+}
+
+// String is dlt's LoadInfo text, then one line per table.
+func (li *LoadInfo) String() string {
+	var b strings.Builder
+	packages, status := 1, "is LOADED and contains no failed jobs"
+	if !li.Loaded {
+		packages = 0
+	}
+	fmt.Fprintf(&b, "Pipeline %s load step completed in %.2f seconds\n", li.PipelineName, li.LoadDuration.Seconds())
+	fmt.Fprintf(&b, "%d load package(s) were loaded to destination %s and into dataset %s\n", packages, li.DestinationType, li.DatasetName)
+	fmt.Fprintf(&b, "The %s destination used %s location to store data\n", li.DestinationType, li.Location)
+	if li.Loaded {
+		fmt.Fprintf(&b, "Load package %s %s\n", li.LoadID, status)
+	} else {
+		b.WriteString("No new data: every resource is up to date, so nothing was loaded\n")
+	}
+	for _, t := range li.Tables {
+		fmt.Fprintf(&b, "  %s: %d rows", t.Name, t.Rows)
+		if t.NewTable {
+			b.WriteString(" (new table)")
+		}
+		if len(t.NewColumns) > 0 {
+			fmt.Fprintf(&b, ", new columns %s", strings.Join(t.NewColumns, ", "))
+		}
+		if len(t.VariantColumns) > 0 {
+			fmt.Fprintf(&b, ", variant columns %s", strings.Join(t.VariantColumns, ", "))
+		}
+		b.WriteByte('\n')
+	}
+	for _, r := range li.Resources {
+		if r.Truncated {
+			fmt.Fprintf(&b, "  %s stopped after %d pages (--max-pages); its incremental cursor was not moved\n", r.Name, r.Pages)
+		}
+		if r.Unchanged {
+			fmt.Fprintf(&b, "  %s is unchanged since the last load (%d records): not loaded again\n", r.Name, r.Records)
+		}
+		if r.Missing > 0 {
+			fmt.Fprintf(&b, "  %s: %d resources were deleted in Secoda before they could be fetched\n", r.Name, r.Missing)
+		}
+	}
+	fmt.Fprintf(&b, "%d requests, %d retries, %d answered 429, in %.2f seconds\n", li.Requests, li.Retries, li.RateLimited, li.Duration.Seconds())
+	for _, n := range li.Notes {
+		fmt.Fprintf(&b, "Note: %s\n", n)
+	}
+	return b.String()
+}

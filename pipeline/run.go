@@ -1,0 +1,325 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/loadpkg"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+	"github.com/secoda-workbench/secoda-workbench/secoda"
+)
+
+// ErrRunning is a run refused because another run of the pipeline holds it.
+var ErrRunning = errors.New("the pipeline is running")
+
+// WorkDirName is the folder, beside the config, where runs keep their lock and their
+// load packages while they are built.
+const WorkDirName = ".secoda-workbench"
+
+// RunOptions are a run's inputs beyond the plan.
+type RunOptions struct {
+	// APIKey is the Secoda key; it goes to the client and nowhere else.
+	APIKey string
+	// BaseURL, when set, replaces the plan's (SECODA_API_URL, or the demo's simulator).
+	BaseURL string
+	// Resources limits the run to these; empty means all of the plan's.
+	Resources []string
+	// MaxPages stops each resource after this many pages (a development limit); a
+	// resource cut short keeps its incremental cursor where it was.
+	MaxPages int
+	// FullRefresh drops the selected resources' tables and state first.
+	FullRefresh bool
+	// Progress, when set, is told of each page and each retry.
+	Progress func(Progress)
+	// HTTPClient and Logger are passed to the Secoda client.
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+	// Client settings for tests; zero takes the client's defaults.
+	BaseBackoff time.Duration
+}
+
+// Progress is a resource's progress, sent after each page and at its end.
+type Progress struct {
+	Resource   string
+	Pages      int
+	TotalPages int // -1 when the server does not say
+	Records    int64
+	Skipped    int64 // records at or before the incremental cursor
+	Rows       int64 // rows over all of the resource's tables; -1 when not known
+	Done       bool
+	Retry      *secoda.Event // set for a retry event instead of a page
+}
+
+// Run extracts the selected resources, normalizes them into a load package and loads
+// it in one transaction. Nothing reaches the destination unless everything does.
+func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
+	started := time.Now()
+	resources, err := selectResources(plan, opts.Resources)
+	if err != nil {
+		return nil, err
+	}
+	work := filepath.Join(plan.Dir, WorkDirName)
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := lockRun(filepath.Join(work, plan.PipelineName+".lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer lock.release()
+	packages := filepath.Join(work, "packages")
+	_ = os.RemoveAll(packages) // a killed run's half-built package: its data never loaded
+
+	dest := duckdb.New(plan.DestinationPath, plan.DatasetName)
+	stored, err := dest.ReadStored(ctx, plan.PipelineName)
+	if err != nil {
+		return nil, fmt.Errorf("reading the pipeline's state from %s: %w", plan.DestinationPath, err)
+	}
+	state, err := parseState(plan, stored.State, stored.StateVersion)
+	if err != nil {
+		return nil, fmt.Errorf("the stored pipeline state does not parse: %w", err)
+	}
+	base := normalize.NewSchema()
+	if stored.Schema != nil {
+		base = stored.Schema.Clone()
+	}
+
+	loads := make([]duckdb.ResourceLoad, len(resources))
+	var notes []string
+	for i, r := range resources {
+		loads[i] = duckdb.ResourceLoad{Name: r.Name, Disposition: string(r.Disposition), PrimaryKey: r.PrimaryKey}
+		refresh := opts.FullRefresh
+		if old := base.Tables[r.Name]; old != nil && r.Disposition == secoda.Merge && old.Disposition != string(secoda.Merge) {
+			// Rows loaded without _dlt_root_id cannot be merged: start the resource afresh.
+			refresh = true
+			notes = append(notes, fmt.Sprintf("%s: write disposition changed from %s to merge, so its tables were reloaded from scratch", r.Name, old.Disposition))
+		}
+		if refresh {
+			for _, t := range base.ResourceTables(r.Name) {
+				loads[i].DropTables = append(loads[i].DropTables, t.Name)
+			}
+			base.DropResource(r.Name)
+			state.Forget(r.Name)
+		}
+	}
+
+	client, err := secoda.New(secoda.Config{
+		BaseURL:           firstNonEmpty(opts.BaseURL, plan.BaseURL),
+		APIKey:            opts.APIKey,
+		RequestsPerMinute: plan.RequestsPerMinute,
+		HTTPClient:        opts.HTTPClient,
+		Logger:            opts.Logger,
+		BaseBackoff:       opts.BaseBackoff,
+		OnEvent: func(e secoda.Event) {
+			if opts.Progress != nil {
+				ev := e
+				opts.Progress(Progress{Retry: &ev})
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	loadID := newLoadID(time.Now())
+	pkg, err := loadpkg.Create(filepath.Join(packages, loadID))
+	if err != nil {
+		return nil, err
+	}
+	ex := &extractor{plan: plan, opts: opts, client: client, base: base, state: state, pkg: pkg, loadID: loadID}
+	results, err := ex.run(ctx, resources)
+	if err != nil {
+		_ = pkg.Abort()
+		return nil, err
+	}
+	manifest, err := pkg.Finish(loadID)
+	if err != nil {
+		_ = pkg.Abort()
+		return nil, err
+	}
+	defer os.RemoveAll(pkg.Dir())
+
+	info := &LoadInfo{
+		PipelineName: plan.PipelineName, DatasetName: plan.DatasetName, DestinationType: plan.DestinationType,
+		Location: location(plan), LoadID: loadID, StartedAt: started, Notes: notes,
+	}
+	newSchema := base.Clone()
+	stateChanged := opts.FullRefresh || len(notes) > 0
+	skipped := map[string]bool{} // tables of unchanged resources, not loaded again
+	for i, res := range results {
+		newSchema.Merge(res.schema)
+		if res.contentHash != "" {
+			if res.contentHash == state.ContentHash(res.info.Name) {
+				res.info.Unchanged = true
+				loads[i].Skip = true
+				for t := range res.stats.Rows {
+					skipped[t] = true
+				}
+			} else {
+				state.SetContentHash(res.info.Name, res.contentHash)
+				stateChanged = true
+			}
+		}
+		info.Resources = append(info.Resources, res.info)
+		if res.cursorField != "" && res.newCursor != "" && !res.info.Truncated && res.newCursor != state.Cursor(res.info.Name, res.cursorField) {
+			state.SetCursor(res.info.Name, res.cursorField, res.newCursor)
+			stateChanged = true
+		}
+		info.addTables(res, manifest, skipped)
+	}
+	st := client.Stats()
+	info.Requests, info.Retries, info.RateLimited, info.ServerErrors = st.Requests, st.Retries, st.RateLimited, st.ServerErrors
+	info.ExtractDuration = time.Since(started)
+
+	schemaChanged := stored.Schema == nil || newSchema.Hash() != stored.Schema.Hash()
+	if schemaChanged {
+		newSchema.Version = base.Version + 1
+		if stored.Schema != nil && newSchema.Version <= stored.Schema.Version {
+			newSchema.Version = stored.Schema.Version + 1
+		}
+	}
+	var total int64
+	for t, n := range manifest.Rows {
+		if !skipped[t] {
+			total += n
+		}
+	}
+	if total == 0 && !stateChanged && !schemaChanged {
+		info.Duration = time.Since(started)
+		return info, nil // nothing new: no load, no new state
+	}
+	state.Version++
+	rowsJSON, _ := json.Marshal(manifest.Rows)
+	reader, err := loadpkg.Open(pkg.Dir())
+	if err != nil {
+		return nil, err
+	}
+	res, err := dest.Load(ctx, duckdb.LoadJob{
+		LoadID: loadID, PipelineName: plan.PipelineName, Package: reader, Schema: newSchema, SchemaChanged: schemaChanged,
+		Resources: loads, State: state.JSON(), StateVersion: state.Version,
+		Run: duckdb.RunRecord{StartedAt: started, Records: info.records(), Requests: st.Requests, Retries: st.Retries,
+			RateLimited: st.RateLimited, ServerErrors: st.ServerErrors, RowsJSON: string(rowsJSON)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loading into %s: %w (nothing was loaded; the next run starts from the same state)", plan.DestinationPath, err)
+	}
+	info.Loaded = true
+	info.LoadDuration = res.Duration
+	info.Duration = time.Since(started)
+	return info, nil
+}
+
+// location is what dlt's LoadInfo names the destination by: duckdb:/<path>, the path
+// relative to the project where it is inside it.
+func location(plan *Plan) string {
+	if rel, err := filepath.Rel(plan.Dir, plan.DestinationPath); err == nil && !strings.HasPrefix(rel, "..") {
+		return plan.DestinationType + ":/" + filepath.ToSlash(rel)
+	}
+	return plan.DestinationType + "://" + filepath.ToSlash(plan.DestinationPath)
+}
+
+// newLoadID is dlt's: Unix time with microseconds, as text.
+func newLoadID(t time.Time) string {
+	return fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000)
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// selectResources picks the plan's resources by name, in the plan's order.
+func selectResources(plan *Plan, names []string) ([]Resource, error) {
+	if len(names) == 0 {
+		return plan.Resources, nil
+	}
+	want := map[string]bool{}
+	var known []string
+	for _, r := range plan.Resources {
+		known = append(known, r.Name)
+	}
+	for _, n := range names {
+		if _, ok := plan.Resource(n); !ok {
+			msg := fmt.Sprintf("resource %q is not in %s", n, filepath.Base(plan.File))
+			if s := secoda.Suggest(n, known); s != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", s)
+			}
+			return nil, fmt.Errorf("%s; it has: %v. Add it with `secoda-workbench scaffold --resources ...` or by hand", msg, known)
+		}
+		want[n] = true
+	}
+	var out []Resource
+	for _, r := range plan.Resources {
+		if want[r.Name] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// resourceResult is what one resource's extraction produced.
+type resourceResult struct {
+	mu          sync.Mutex // info, while resource_detail's goroutines fill it
+	info        ResourceInfo
+	schema      *normalize.Schema
+	stats       normalize.Stats
+	cursorField string
+	newCursor   string
+	hash        hash.Hash // of the records, for resources without a cursor
+	contentHash string
+}
+
+// extractor runs the resources concurrently within one client (one rate limit).
+type extractor struct {
+	plan   *Plan
+	opts   RunOptions
+	client *secoda.Client
+	base   *normalize.Schema
+	state  *State
+	pkg    *loadpkg.Writer
+	loadID string
+}
+
+func (e *extractor) run(ctx context.Context, resources []Resource) ([]*resourceResult, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	results := make([]*resourceResult, len(resources))
+	sem := make(chan struct{}, max(1, e.plan.Concurrency))
+	var wg sync.WaitGroup
+	for i, r := range resources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			res, err := e.resource(ctx, r)
+			if err != nil {
+				cancel(fmt.Errorf("resource %s: %w", r.Name, err))
+				return
+			}
+			results[i] = res
+		}()
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	return results, nil
+}

@@ -1,0 +1,188 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"math/big"
+	"strings"
+
+	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+)
+
+// State is the pipeline state dlt keeps in _dlt_pipeline_state: the incremental cursors,
+// per resource, under sources.secoda.resources.<name>.incremental.<cursor field>.
+type State struct {
+	Version           int64                  `json:"_state_version"`
+	EngineVersion     int                    `json:"_state_engine_version"`
+	PipelineName      string                 `json:"pipeline_name"`
+	DatasetName       string                 `json:"dataset_name"`
+	DefaultSchemaName string                 `json:"default_schema_name"`
+	SchemaNames       []string               `json:"schema_names"`
+	DestinationType   string                 `json:"destination_type"`
+	Sources           map[string]SourceState `json:"sources"`
+}
+
+// SourceState is one source's part of the state.
+type SourceState struct {
+	Resources map[string]ResourceState `json:"resources"`
+}
+
+// ResourceState is one resource's part: its incremental cursors, and for a resource
+// without one, a hash of what it last loaded, so an unchanged endpoint is not merged
+// again.
+type ResourceState struct {
+	Incremental map[string]CursorState `json:"incremental,omitempty"`
+	ContentHash string                 `json:"content_hash,omitempty"`
+}
+
+// CursorState is where incremental loading of one field stands.
+type CursorState struct {
+	InitialValue *string `json:"initial_value"`
+	LastValue    *string `json:"last_value"`
+}
+
+// stateEngineVersion is dlt's current one.
+const stateEngineVersion = 4
+
+// sourceName is the source the state keeps resources under, as dlt's Secoda source.
+const sourceName = "secoda"
+
+func newState(plan *Plan) *State {
+	return &State{
+		EngineVersion:     stateEngineVersion,
+		PipelineName:      plan.PipelineName,
+		DatasetName:       plan.DatasetName,
+		DefaultSchemaName: normalize.SchemaName,
+		SchemaNames:       []string{normalize.SchemaName},
+		DestinationType:   "dlt.destinations." + plan.DestinationType,
+		Sources:           map[string]SourceState{},
+	}
+}
+
+func parseState(plan *Plan, data []byte, version int64) (*State, error) {
+	s := newState(plan)
+	if len(data) == 0 {
+		return s, nil
+	}
+	if err := json.Unmarshal(data, s); err != nil {
+		return nil, err
+	}
+	if s.Sources == nil {
+		s.Sources = map[string]SourceState{}
+	}
+	if s.Version < version {
+		s.Version = version
+	}
+	return s, nil
+}
+
+// Cursor is a resource's last loaded cursor value, "" when none.
+func (s *State) Cursor(resource, field string) string {
+	c := s.Sources[sourceName].Resources[resource].Incremental[field]
+	if c.LastValue == nil {
+		return ""
+	}
+	return *c.LastValue
+}
+
+// SetCursor records where a resource's incremental loading now stands.
+func (s *State) SetCursor(resource, field, value string) {
+	src := s.Sources[sourceName]
+	if src.Resources == nil {
+		src.Resources = map[string]ResourceState{}
+	}
+	rs := src.Resources[resource]
+	if rs.Incremental == nil {
+		rs.Incremental = map[string]CursorState{}
+	}
+	v := value
+	c := rs.Incremental[field]
+	c.LastValue = &v
+	rs.Incremental[field] = c
+	src.Resources[resource] = rs
+	s.Sources[sourceName] = src
+}
+
+// ContentHash is the hash of what a resource without a cursor last loaded.
+func (s *State) ContentHash(resource string) string {
+	return s.Sources[sourceName].Resources[resource].ContentHash
+}
+
+// SetContentHash records the hash of what a resource loaded.
+func (s *State) SetContentHash(resource, hash string) {
+	src := s.Sources[sourceName]
+	if src.Resources == nil {
+		src.Resources = map[string]ResourceState{}
+	}
+	rs := src.Resources[resource]
+	rs.ContentHash = hash
+	src.Resources[resource] = rs
+	s.Sources[sourceName] = src
+}
+
+// Forget drops a resource's state (a full refresh).
+func (s *State) Forget(resource string) {
+	if src, ok := s.Sources[sourceName]; ok {
+		delete(src.Resources, resource)
+	}
+}
+
+// Cursors lists every resource's cursor, for status.
+func (s *State) Cursors() map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for name, rs := range s.Sources[sourceName].Resources {
+		for field, c := range rs.Incremental {
+			if c.LastValue == nil {
+				continue
+			}
+			if out[name] == nil {
+				out[name] = map[string]string{}
+			}
+			out[name][field] = *c.LastValue
+		}
+	}
+	return out
+}
+
+// JSON is the state's stored form.
+func (s *State) JSON() []byte {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+// compareCursor orders cursor values: as timestamps when both are ISO 8601 date-times,
+// as numbers when both are numbers, else as text.
+func compareCursor(a, b string) int {
+	if ta, ok := normalize.ParseTimestamp(a); ok {
+		if tb, ok := normalize.ParseTimestamp(b); ok {
+			return ta.Compare(tb)
+		}
+	}
+	if na, ok := new(big.Float).SetString(strings.TrimSpace(a)); ok {
+		if nb, ok := new(big.Float).SetString(strings.TrimSpace(b)); ok {
+			return na.Cmp(nb)
+		}
+	}
+	return strings.Compare(a, b)
+}
+
+// cursorText reads a cursor field of a record as text; ok is false when the record
+// lacks it or holds null.
+func cursorText(v normalize.Value, field string) (string, bool) {
+	f, ok := v.Get(field)
+	if !ok {
+		return "", false
+	}
+	switch f.Kind {
+	case normalize.KindString, normalize.KindNumber:
+		return f.Str, true
+	case normalize.KindBool:
+		if f.Bool {
+			return "true", true
+		}
+		return "false", true
+	}
+	return "", false
+}
+
+// ParseState reads a stored state (nil for none), for status and the tools.
+func ParseState(plan *Plan, data []byte) (*State, error) { return parseState(plan, data, 0) }
