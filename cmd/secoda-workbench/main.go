@@ -94,6 +94,12 @@ func newRootCmd(io *ioStreams, getenv func(string) string) *cobra.Command {
 		newVersionCmd(io),
 		newEndpointsCmd(io),
 		newSimulateCmd(io, getenv),
+		newScaffoldCmd(io),
+		newValidateCmd(io, getenv),
+		newRunCmd(io, getenv),
+		newQueryCmd(io),
+		newStatusCmd(io),
+		newDemoCmd(io),
 	)
 	return root
 }

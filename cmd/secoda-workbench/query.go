@@ -1,0 +1,50 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+func newQueryCmd(io *ioStreams) *cobra.Command {
+	var (
+		format string
+		limit  int
+	)
+	cmd := &cobra.Command{
+		Use:   "query SQL",
+		Short: "Run read-only SQL against the dataset",
+		Long: "Run SQL against the dataset, read-only: the file is opened read-only with external access off, so\n" +
+			"writes, COPY, ATTACH, INSTALL and file readers fail. Tables resolve in the dataset without a schema prefix.",
+		Example: `  secoda-workbench query "select type, count(*) from resource_catalog group by type"`,
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch format {
+			case "table", "json", "csv":
+			default:
+				return usagef(cmd, "--format %q: use table, json or csv", format)
+			}
+			if limit < 1 {
+				return usagef(cmd, "--limit must be at least 1")
+			}
+			plan, err := loadPlan()
+			if err != nil {
+				return err
+			}
+			res, err := destination(plan).Query(cmd.Context(), args[0], limit)
+			if err != nil {
+				return err
+			}
+			if err := writeResult(io.Out, res, format); err != nil {
+				return err
+			}
+			if res.Truncated {
+				fmt.Fprintf(io.ErrOut, "(the first %d rows; raise --limit for more)\n", limit)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
+	cmd.Flags().IntVar(&limit, "limit", 100, "the most rows to print")
+	return cmd
+}

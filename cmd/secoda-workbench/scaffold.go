@@ -1,0 +1,66 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secoda-workbench/secoda-workbench/pipeline"
+)
+
+func newScaffoldCmd(io *ioStreams) *cobra.Command {
+	var (
+		resources          []string
+		dest, dataset, url string
+		force              bool
+	)
+	cmd := &cobra.Command{
+		Use:   "scaffold",
+		Short: "Write a commented secoda_pipeline.toml from the endpoint catalog",
+		Long: "Write secoda_pipeline.toml in the current folder: the pipeline, the destination and one section per\n" +
+			"resource, with the endpoint's defaults and its filters as comments. With no --resources it takes\n" +
+			"resource_catalog, document, collection and integration, as dlt's Secoda pipeline does.",
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			text, err := pipeline.Scaffold(pipeline.ScaffoldOptions{Resources: splitList(resources), Destination: dest, DatasetName: dataset, BaseURL: url})
+			if err != nil {
+				return usagef(cmd, "%v", err)
+			}
+			if err := writeConfigFile(pipeline.ConfigFileName, text, force); err != nil {
+				return err
+			}
+			fmt.Fprintf(io.Out, "Wrote %s. Next: set SECODA_API_KEY, then `secoda-workbench validate --check-connection` and `secoda-workbench run --max-pages 1`.\n",
+				pipeline.ConfigFileName)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&resources, "resources", nil, "endpoints to load (comma-separated; `secoda-workbench endpoints` lists them)")
+	fl.StringVar(&dest, "destination", "duckdb", "destination: duckdb (postgres and filesystem come later)")
+	fl.StringVar(&dataset, "dataset", pipeline.DefaultDatasetName, "dataset (schema) name")
+	fl.StringVar(&url, "base-url", "", "Secoda API: a region (us, eu, apac), your domain or a URL; default US")
+	fl.BoolVar(&force, "force", false, "overwrite an existing secoda_pipeline.toml")
+	return cmd
+}
+
+// writeConfigFile writes the config, refusing to overwrite one without force.
+func writeConfigFile(path, text string, force bool) error {
+	flags := os.O_CREATE | os.O_WRONLY | os.O_EXCL
+	if force {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("%s exists: pass --force to replace it (your edits would be lost), or edit it by hand", path)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
