@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -20,9 +21,11 @@ type QueryResult struct {
 // DefaultQueryTimeout bounds a query when the caller's context does not.
 const DefaultQueryTimeout = 30 * time.Second
 
-// Query runs SQL on a read-only connection with external access off, so it can read
-// the dataset and nothing else: writes, COPY, ATTACH, INSTALL, SET and file readers
-// fail in DuckDB itself, whatever the SQL says. Unqualified table names resolve in
+// Query runs SQL on a read-only connection with external access off and settings
+// locked, after DuckDB's parser has classified it as one SELECT: it can read the
+// dataset and nothing else. Writes fail in the read-only engine, file readers and
+// ATTACH in the disabled external access, SET in the locked configuration, whatever
+// the SQL says; no pattern is matched against it. Unqualified table names resolve in
 // the dataset. At most limit rows come back.
 func (d *Destination) Query(ctx context.Context, query string, limit int) (*QueryResult, error) {
 	if _, ok := ctx.Deadline(); !ok {
@@ -38,7 +41,42 @@ func (d *Destination) Query(ctx context.Context, query string, limit int) (*Quer
 	return runQuery(ctx, db, query, limit)
 }
 
+// ErrNotReadOnly is SQL that DuckDB's own parser does not classify as a query.
+var ErrNotReadOnly = errors.New("only a query can run here")
+
+// onlyQuery asks DuckDB's parser whether the SQL is one SELECT (which includes FROM,
+// WITH, VALUES, SHOW, DESCRIBE and SUMMARIZE). Everything else (PRAGMA, SET, CALL,
+// EXPLAIN, DDL, DML) is refused before it runs: a PRAGMA like enable_profiling would
+// otherwise print to this process's stdout, which the MCP server speaks on.
+func onlyQuery(ctx context.Context, db *sql.DB, query string) error {
+	var out string
+	if err := db.QueryRowContext(ctx, "SELECT CAST(json_serialize_sql(?::VARCHAR) AS VARCHAR)", query).Scan(&out); err != nil {
+		return err
+	}
+	var parsed struct {
+		Error      bool              `json:"error"`
+		ErrorType  string            `json:"error_type"`
+		Message    string            `json:"error_message"`
+		Statements []json.RawMessage `json:"statements"`
+	}
+	if err := json.Unmarshal([]byte(out), &parsed); err != nil {
+		return fmt.Errorf("classifying the SQL: %w", err)
+	}
+	switch {
+	case parsed.Error && parsed.ErrorType == "not implemented":
+		return fmt.Errorf("%w: SELECT, WITH, FROM, VALUES, SHOW, DESCRIBE and SUMMARIZE run; writes, PRAGMA, SET, CALL, EXPLAIN, COPY, ATTACH and INSTALL do not", ErrNotReadOnly)
+	case parsed.Error:
+		return fmt.Errorf("%s error: %s", parsed.ErrorType, parsed.Message)
+	case len(parsed.Statements) != 1:
+		return fmt.Errorf("%w: one statement at a time (this has %d)", ErrNotReadOnly, len(parsed.Statements))
+	}
+	return nil
+}
+
 func runQuery(ctx context.Context, db *sql.DB, query string, limit int) (*QueryResult, error) {
+	if err := onlyQuery(ctx, db, query); err != nil {
+		return nil, err
+	}
 	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
 		return nil, queryError(ctx, err)

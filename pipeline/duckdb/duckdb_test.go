@@ -1,0 +1,170 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+)
+
+// seeded makes a DuckDB file with a dataset and one table, written without this package.
+func seeded(t *testing.T) *Destination {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "secoda.duckdb")
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"CREATE SCHEMA secoda_data",
+		"CREATE TABLE secoda_data.resource_catalog (id VARCHAR, title VARCHAR, n BIGINT)",
+		"INSERT INTO secoda_data.resource_catalog VALUES ('a', 'x', 1), ('b', 'y', 2), ('c', 'z', 3)",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	return New(path, "secoda_data")
+}
+
+func TestQueryReadsTheDatasetUnqualifiedAndBounded(t *testing.T) {
+	d := seeded(t)
+	res, err := d.Query(context.Background(), "SELECT id, n FROM resource_catalog ORDER BY id", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 2 || !res.Truncated || res.Columns[0] != "id" || res.Rows[1][1] != int64(2) || res.Types[1] != "BIGINT" {
+		t.Fatalf("%+v", res)
+	}
+	res, err = d.Query(context.Background(), "SELECT count(*) FROM resource_catalog", 10)
+	if err != nil || res.Truncated || res.Rows[0][0] != int64(3) {
+		t.Fatalf("%+v %v", res, err)
+	}
+}
+
+// TestQueryIsReadOnlyByConstruction: every way to write, reach files or change settings
+// fails in DuckDB itself, with a message that says why, and changes nothing.
+func TestQueryIsReadOnlyByConstruction(t *testing.T) {
+	d := seeded(t)
+	outside := filepath.Join(t.TempDir(), "leak.csv")
+	hostile := map[string]string{
+		"DROP TABLE resource_catalog":                       "only a query",
+		"DELETE FROM resource_catalog":                      "only a query",
+		"INSERT INTO resource_catalog VALUES ('d', 'w', 4)": "only a query",
+		"UPDATE resource_catalog SET n = 0":                 "only a query",
+		"CREATE TABLE x AS SELECT 1":                        "only a query",
+		"COPY (SELECT 1) TO '" + outside + "'":              "only a query",
+		"SELECT * FROM read_csv('/etc/passwd')":             "files",
+		"SELECT * FROM read_text('/etc/passwd')":            "files",
+		"SELECT * FROM 'https://example.com/x.parquet'":     "files",
+		"ATTACH '" + outside + ".duckdb' AS o":              "only a query",
+		"INSTALL httpfs":                                    "only a query",
+		"LOAD httpfs":                                       "only a query",
+		"SET enable_external_access = true":                 "only a query",
+		"SELECT 1; SET threads = 1":                         "only a query",
+		"PRAGMA enable_profiling":                           "only a query",
+		"CALL pragma_version()":                             "only a query",
+		"SELECT 1; SELECT 2":                                "one statement",
+		"SELECT * FROM":                                     "parser error",
+	}
+	for q, why := range hostile {
+		_, err := d.Query(context.Background(), q, 10)
+		if err == nil {
+			t.Errorf("%s: ran", q)
+			continue
+		}
+		if why != "" && !strings.Contains(err.Error(), why) {
+			t.Errorf("%s: %v (want it to say %q)", q, err, why)
+		}
+	}
+	if _, err := os.Stat(outside); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("COPY wrote a file")
+	}
+	for _, q := range []string{"SHOW TABLES", "DESCRIBE resource_catalog", "SUMMARIZE resource_catalog", "FROM resource_catalog", "WITH x AS (SELECT 1) SELECT * FROM x", "VALUES (1)"} {
+		if _, err := d.Query(context.Background(), q, 10); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	res, err := d.Query(context.Background(), "SELECT count(*) FROM resource_catalog", 1)
+	if err != nil || res.Rows[0][0] != int64(3) {
+		t.Fatalf("after the hostile queries: %+v %v", res, err)
+	}
+}
+
+// TestTheEngineRefusesWhatTheParserLetsThrough: the connection's own guards hold even
+// for SQL that reaches DuckDB (the classification is a second layer, not the only one).
+func TestTheEngineRefusesWhatTheParserLetsThrough(t *testing.T) {
+	d := seeded(t)
+	db, err := d.open(context.Background(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for q, why := range map[string]string{
+		"DROP TABLE resource_catalog":           "read-only",
+		"COPY (SELECT 1) TO '/tmp/x.csv'":       "disabled by configuration",
+		"ATTACH '/tmp/other.duckdb' AS o":       "disabled by configuration",
+		"SET enable_external_access = true":     "locked",
+		"SELECT * FROM read_csv('/etc/passwd')": "disabled by configuration",
+	} {
+		if _, err := db.Exec(q); err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("%s: %v (want %q)", q, err, why)
+		}
+	}
+}
+
+func TestQueryTimeLimit(t *testing.T) {
+	d := seeded(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 50_000_000) // 50 ms
+	defer cancel()
+	_, err := d.Query(ctx, "SELECT count(*) FROM range(10000000000) a", 1)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "time limit") {
+		t.Fatalf("want the time limit, got %v", err)
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	d := New(filepath.Join(t.TempDir(), "none.duckdb"), "secoda_data")
+	if _, err := d.Query(context.Background(), "SELECT 1", 1); !errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "secoda-workbench run") {
+		t.Fatalf("%v", err)
+	}
+	st, err := d.ReadStored(context.Background(), "p")
+	if err != nil || st.Schema != nil || st.State != nil {
+		t.Fatalf("%+v %v", st, err)
+	}
+	if _, err := os.Stat(d.Path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("reading the state created the file")
+	}
+}
+
+func TestStateCompressionIsDlts(t *testing.T) {
+	state := []byte(`{"_state_version":3,"sources":{"secoda":{}}}`)
+	blob := CompressState(state)
+	back, err := DecompressState(blob)
+	if err != nil || string(back) != string(state) {
+		t.Fatalf("%s %v", back, err)
+	}
+	// dlt's compress_state: base64(zlib.compress(json)), made by Python.
+	py := "eNqrVoovLkksSY0vSy0qzszPU7JSMNZRUCrOLy1KTi0G8qqVilOT81MSQcza2loAm7sQmg=="
+	back, err = DecompressState(py)
+	if err != nil || string(back) != `{"_state_version": 3, "sources": {"secoda": {}}}` {
+		t.Fatalf("%s %v", back, err)
+	}
+	if back, err := DecompressState(string(state)); err != nil || string(back) != string(state) {
+		t.Fatalf("plain JSON state: %s %v", back, err)
+	}
+}
+
+func TestFriendlyLockMessage(t *testing.T) {
+	d := New("/data/secoda.duckdb", "secoda_data")
+	err := d.friendly(errors.New(`IO Error: Could not set lock on file "/data/secoda.duckdb": Conflicting lock is held in /usr/bin/secoda-workbench (PID 4242) by user me.`))
+	if !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), "process 4242") || !strings.Contains(err.Error(), "/data/secoda.duckdb") {
+		t.Fatalf("%v", err)
+	}
+}
