@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
+)
+
+// simEnv starts a simulator and returns the environment that points the commands at it.
+func simEnv(t *testing.T) map[string]string {
+	t.Helper()
+	b := make([]byte, 16)
+	rand.Read(b)
+	key := hex.EncodeToString(b)
+	sim, err := simulator.New(simulator.Options{Seed: 21, APIKeys: []string{key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	return map[string]string{"SECODA_API_KEY": key, "SECODA_API_URL": srv.URL + "/api/v1"}
+}
+
+// inProject runs the test in a fresh project folder.
+func inProject(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	return dir
+}
+
+func TestScaffoldWritesAndRefusesToClobber(t *testing.T) {
+	dir := inProject(t)
+	code, out, errOut := runCmd(context.Background(), nil, "scaffold", "--resources", "resource_catalog,user")
+	if code != exitOK || !strings.Contains(out, "Wrote secoda_pipeline.toml") {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	plan, err := pipeline.LoadConfig(filepath.Join(dir, pipeline.ConfigFileName))
+	if err != nil || len(plan.Resources) != 2 || plan.Resources[1].Name != "user" {
+		t.Fatalf("the scaffold does not load: %v %+v", err, plan)
+	}
+	code, _, errOut = runCmd(context.Background(), nil, "scaffold")
+	if code != exitFailure || !strings.Contains(errOut, "--force") {
+		t.Fatalf("a second scaffold: exit %d, %s", code, errOut)
+	}
+	if code, _, _ = runCmd(context.Background(), nil, "scaffold", "--force"); code != exitOK {
+		t.Fatalf("--force: exit %d", code)
+	}
+	code, _, errOut = runCmd(context.Background(), nil, "scaffold", "--force", "--resources", "documents")
+	if code != exitUsage || !strings.Contains(errOut, "did you mean document") {
+		t.Fatalf("an unknown resource: exit %d, %s", code, errOut)
+	}
+}
+
+func TestCommandsWithoutAConfigSayWhatToDo(t *testing.T) {
+	inProject(t)
+	for _, args := range [][]string{{"run"}, {"query", "select 1"}, {"status"}, {"validate"}} {
+		code, _, errOut := runCmd(context.Background(), nil, args...)
+		if code != exitFailure || !strings.Contains(errOut, "secoda-workbench scaffold") {
+			t.Errorf("%v: exit %d, %s", args, code, errOut)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	inProject(t)
+	env := simEnv(t)
+	runCmd(context.Background(), nil, "scaffold")
+	code, out, _ := runCmd(context.Background(), nil, "validate")
+	if code != exitOK || !strings.Contains(out, "is valid") || !strings.Contains(out, "resource_catalog") || !strings.Contains(out, "incremental on updated_at") {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	code, out, errOut := runCmd(context.Background(), env, "validate", "--check-connection")
+	if code != exitOK || !strings.Contains(out, "Connected to 127.0.0.1") {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	code, _, errOut = runCmd(context.Background(), map[string]string{"SECODA_API_URL": env["SECODA_API_URL"]}, "validate", "--check-connection")
+	if code != exitFailure || !strings.Contains(errOut, "SECODA_API_KEY") {
+		t.Fatalf("no key: exit %d, %s", code, errOut)
+	}
+	bad := map[string]string{"SECODA_API_URL": env["SECODA_API_URL"], "SECODA_API_KEY": "wrong-" + env["SECODA_API_KEY"]}
+	code, out, errOut = runCmd(context.Background(), bad, "validate", "--check-connection")
+	if code != exitFailure || !strings.Contains(errOut, "rejected") || strings.Contains(out+errOut, bad["SECODA_API_KEY"]) {
+		t.Fatalf("a wrong key: exit %d, %s", code, errOut)
+	}
+	os.WriteFile(pipeline.ConfigFileName, []byte("[resources.documents]\n"), 0o644)
+	code, _, errOut = runCmd(context.Background(), nil, "validate")
+	if code != exitFailure || !strings.Contains(errOut, "secoda_pipeline.toml:1") || !strings.Contains(errOut, "did you mean document") {
+		t.Fatalf("a bad config: exit %d, %s", code, errOut)
+	}
+}
+
+// unpaced scaffolds a config whose runs do not pace themselves (the simulator has no
+// rate limit; 60 requests a minute would make a test wait).
+func unpaced(t *testing.T) {
+	t.Helper()
+	runCmd(context.Background(), nil, "scaffold")
+	b, _ := os.ReadFile(pipeline.ConfigFileName)
+	s := strings.Replace(string(b), "\nrate_limit = 60\n", "\nrate_limit = 0\n", 1)
+	if s == string(b) {
+		t.Fatal("the scaffold has no rate_limit = 60 line")
+	}
+	os.WriteFile(pipeline.ConfigFileName, []byte(s), 0o644)
+}
+
+func TestRunQueryStatus(t *testing.T) {
+	inProject(t)
+	env := simEnv(t)
+	unpaced(t)
+	code, out, errOut := runCmd(context.Background(), env, "status")
+	if code != exitOK || !strings.Contains(out, "Nothing loaded yet") {
+		t.Fatalf("status before a run: exit %d, %s %s", code, out, errOut)
+	}
+	code, out, errOut = runCmd(context.Background(), env, "run")
+	if code != exitOK || !strings.Contains(out, "is LOADED and contains no failed jobs") || !strings.Contains(out, "resource_catalog: 198 rows") {
+		t.Fatalf("run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if strings.Contains(out+errOut, env["SECODA_API_KEY"]) {
+		t.Fatal("run printed the key")
+	}
+	// Not a terminal: plain progress lines on stderr.
+	if !strings.Contains(errOut, "resource_catalog") || !strings.Contains(errOut, "done") || strings.Contains(errOut, "\x1b[") {
+		t.Fatalf("progress lines: %q", errOut)
+	}
+
+	code, out, _ = runCmd(context.Background(), env, "run", "--json")
+	var info pipeline.LoadInfo
+	if code != exitOK || json.Unmarshal([]byte(out), &info) != nil || info.Loaded || len(info.Resources) != 4 {
+		t.Fatalf("run --json (nothing new): exit %d, %s", code, out)
+	}
+	code, _, errOut = runCmd(context.Background(), env, "run", "--resources", "documents")
+	if code != exitFailure || !strings.Contains(errOut, "did you mean document") {
+		t.Fatalf("run --resources documents: exit %d, %s", code, errOut)
+	}
+	if code, _, _ = runCmd(context.Background(), env, "run", "--max-pages", "-1"); code != exitUsage {
+		t.Fatalf("--max-pages -1: exit %d", code)
+	}
+
+	code, out, _ = runCmd(context.Background(), nil, "query", "select entity_type, count(*) as n from resource_catalog group by 1 order by n desc", "--format", "json")
+	var rows []map[string]any
+	if code != exitOK || json.Unmarshal([]byte(out), &rows) != nil || rows[0]["entity_type"] != "column" {
+		t.Fatalf("query json: exit %d, %s", code, out)
+	}
+	code, out, _ = runCmd(context.Background(), nil, "query", "select id, title from resource_catalog order by id", "--format", "csv", "--limit", "3")
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); code != exitOK || len(lines) != 4 || lines[0] != "id,title" {
+		t.Fatalf("query csv: exit %d, %q", code, out)
+	}
+	code, out, errOut = runCmd(context.Background(), nil, "query", "select title, updated_at from resource_catalog", "--limit", "2")
+	if code != exitOK || !strings.HasPrefix(out, "title") || !strings.Contains(errOut, "the first 2 rows") {
+		t.Fatalf("query table: exit %d, %q %q", code, out, errOut)
+	}
+	code, _, errOut = runCmd(context.Background(), nil, "query", "drop table resource_catalog")
+	if code != exitFailure || !strings.Contains(errOut, "only a query") {
+		t.Fatalf("query drop: exit %d, %s", code, errOut)
+	}
+	if code, _, _ = runCmd(context.Background(), nil, "query", "select 1", "--format", "xml"); code != exitUsage {
+		t.Fatalf("--format xml: exit %d", code)
+	}
+
+	code, out, _ = runCmd(context.Background(), nil, "status")
+	if code != exitOK || !strings.Contains(out, "Last loads") || !strings.Contains(out, "resource_catalog.updated_at >") || !strings.Contains(out, "resource_catalog__tags") {
+		t.Fatalf("status: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCmd(context.Background(), nil, "status", "--json")
+	var rep statusReport
+	if code != exitOK || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Loads) != 1 || rep.Tables["resource_catalog"] != 198 {
+		t.Fatalf("status --json: exit %d, %s", code, out)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	dir := filepath.Join(inProject(t), "demo")
+	// The demo ignores the user's SECODA_API_URL: it never leaves its simulator.
+	env := map[string]string{"SECODA_API_URL": "https://api.secoda.co/api/v1"}
+	code, out, errOut := runCmd(context.Background(), env, "demo", "--dir", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"is LOADED and contains no failed jobs", "resource_catalog__tags", "Sample query:", "entity_type", "column"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the demo's output lacks %q", want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "secoda.duckdb")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, pipeline.ConfigFileName)); err != nil {
+		t.Fatal(err)
+	}
+}
