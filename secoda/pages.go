@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 )
 
 // DefaultPageCap stops a runaway pagination: two million records at Secoda's 50 a page.
@@ -181,34 +183,34 @@ type Envelope struct {
 // ParseEnvelope reads one list answer: an object with the records under selector (a
 // dotted path, "results" for Secoda) and links.next or next, or a bare array of records.
 // The error for a body that does not parse wraps errMalformed; one that parses but has
-// the wrong shape is a *shapeError.
+// the wrong shape is a *shapeError. Records share body's bytes.
 func ParseEnvelope(body []byte, selector string) (Envelope, error) {
 	env := Envelope{Count: -1, TotalPages: -1}
 	body = bytes.TrimSpace(body)
 	if len(body) > 0 && body[0] == '[' {
-		if err := json.Unmarshal(body, &env.Records); err != nil {
-			return env, fmt.Errorf("%w: %v", errMalformed, err)
-		}
-		return env, nil
+		return env, records(body, &env)
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		if json.Valid(body) {
+	if len(body) == 0 || body[0] != '{' {
+		if jsonv.Valid(body) {
 			return env, &shapeError{fmt.Sprintf("expected a JSON object or array, got %s", snippet(body))}
 		}
-		return env, fmt.Errorf("%w: %v", errMalformed, err)
+		return env, fmt.Errorf("%w: %s", errMalformed, snippetOrEmpty(body))
 	}
-	if top == nil {
-		return env, &shapeError{"expected a JSON object or array, got null"}
+	top := map[string][]byte{}
+	if err := jsonv.ObjectEach(body, func(k string, v []byte) error { top[k] = v; return nil }); err != nil {
+		return env, fmt.Errorf("%w: %v", errMalformed, err)
 	}
 	raw, err := selectPath(top, selector)
 	if err != nil {
 		return env, err
 	}
-	if isNull(raw) {
-		env.Records = nil
-	} else if err := json.Unmarshal(raw, &env.Records); err != nil {
-		return env, &shapeError{fmt.Sprintf("%q is not a list of records", selector)}
+	if !isNull(raw) {
+		if len(raw) == 0 || raw[0] != '[' {
+			return env, &shapeError{fmt.Sprintf("%q is not a list of records", selector)}
+		}
+		if err := records(raw, &env); err != nil {
+			return env, err
+		}
 	}
 	if links, ok := top["links"]; ok && !isNull(links) {
 		var l map[string]json.RawMessage
@@ -239,7 +241,26 @@ func ParseEnvelope(body []byte, selector string) (Envelope, error) {
 	return env, nil
 }
 
-func selectPath(top map[string]json.RawMessage, selector string) (json.RawMessage, error) {
+// records cuts an array into its elements' raw bytes, validating as it goes.
+func records(arr []byte, env *Envelope) error {
+	env.Records = make([]json.RawMessage, 0, 64)
+	if err := jsonv.ArrayEach(arr, func(e []byte) error {
+		env.Records = append(env.Records, e)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("%w: %v", errMalformed, err)
+	}
+	return nil
+}
+
+func snippetOrEmpty(b []byte) string {
+	if len(b) == 0 {
+		return "an empty answer"
+	}
+	return snippet(b)
+}
+
+func selectPath(top map[string][]byte, selector string) ([]byte, error) {
 	parts := strings.Split(selector, ".")
 	cur := top
 	for i, p := range parts {
@@ -255,10 +276,11 @@ func selectPath(top map[string]json.RawMessage, selector string) (json.RawMessag
 		if i == len(parts)-1 {
 			return raw, nil
 		}
-		cur = nil
-		if err := json.Unmarshal(raw, &cur); err != nil || cur == nil {
+		next := map[string][]byte{}
+		if err := jsonv.ObjectEach(raw, func(k string, v []byte) error { next[k] = v; return nil }); err != nil {
 			return nil, &shapeError{fmt.Sprintf("%q is not an object", strings.Join(parts[:i+1], "."))}
 		}
+		cur = next
 	}
 	return nil, nil
 }

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/secoda-workbench/secoda-workbench/internal/jsonenc"
+	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 )
 
 // Sink receives normalized rows. cells[i] is the table's column i; a row may be shorter
@@ -89,6 +89,7 @@ type Normalizer struct {
 	stats    Stats
 	hashBuf  []byte
 	encBuf   []byte
+	shake    *sha3.SHAKE
 }
 
 // pathNode caches, per table, what a nested key becomes: its column name and position,
@@ -144,9 +145,9 @@ func (n *Normalizer) Schema() *Schema {
 func (n *Normalizer) Stats() Stats { return n.stats }
 
 // Record normalizes one record: its root row, then its child rows.
-func (n *Normalizer) Record(v Value) error {
-	if v.Kind != KindObject {
-		v = Value{Kind: KindObject, Fields: []Field{{Key: ColValue, Value: v}}}
+func (n *Normalizer) Record(v jsonv.Value) error {
+	if v.Kind != jsonv.KindObject {
+		v = jsonv.Value{Kind: jsonv.KindObject, Fields: []jsonv.Field{{Key: ColValue, Value: v}}}
 	}
 	root := n.table(n.opt.Resource, "")
 	n.stats.Records++
@@ -176,7 +177,7 @@ func (n *Normalizer) table(name, parent string) *Table {
 // listRef is a list found while flattening a row, to become child rows after it.
 type listRef struct {
 	node  *pathNode
-	items []Value
+	items []jsonv.Value
 }
 
 // rowState is one row being built.
@@ -189,7 +190,7 @@ type rowState struct {
 
 // row normalizes one object into a row of t and its lists into child rows. It returns
 // the row's _dlt_id, or "" when the row was discarded.
-func (n *Normalizer) row(t *Table, obj Value, level int, parentID, rootID string, idx int) (string, error) {
+func (n *Normalizer) row(t *Table, obj jsonv.Value, level int, parentID, rootID string, idx int) (string, error) {
 	rs := rowState{t: t, cells: n.cells(t)}
 	if err := n.flatten(&rs, n.node(t.Name), obj, level); err != nil {
 		return "", err
@@ -242,18 +243,18 @@ func (n *Normalizer) list(parent *Table, l listRef, level int, parentID, rootID 
 	}
 	for i, item := range l.items {
 		switch item.Kind {
-		case KindObject:
+		case jsonv.KindObject:
 			if _, err := n.row(child, item, level, parentID, rootID, i); err != nil {
 				return err
 			}
-		case KindArray:
+		case jsonv.KindArray:
 			// A list of lists goes through a row holding the inner list, as dlt does.
-			mock := Value{Kind: KindObject, Fields: []Field{{Key: "list", Value: item}}}
+			mock := jsonv.Value{Kind: jsonv.KindObject, Fields: []jsonv.Field{{Key: "list", Value: item}}}
 			if _, err := n.row(child, mock, level+1, parentID, rootID, i); err != nil {
 				return err
 			}
 		default:
-			mock := Value{Kind: KindObject, Fields: []Field{{Key: ColValue, Value: item}}}
+			mock := jsonv.Value{Kind: jsonv.KindObject, Fields: []jsonv.Field{{Key: ColValue, Value: item}}}
 			if _, err := n.row(child, mock, level, parentID, rootID, i); err != nil {
 				return err
 			}
@@ -264,21 +265,21 @@ func (n *Normalizer) list(parent *Table, l listRef, level int, parentID, rootID 
 
 // flatten walks an object's fields into the row: scalars into columns, nested objects
 // into __-joined columns, lists aside for child rows.
-func (n *Normalizer) flatten(rs *rowState, node *pathNode, obj Value, level int) error {
+func (n *Normalizer) flatten(rs *rowState, node *pathNode, obj jsonv.Value, level int) error {
 	for _, f := range obj.Fields {
 		child := n.childNode(node, f.Key)
 		v := f.Value
 		switch v.Kind {
-		case KindNull:
+		case jsonv.KindNull:
 			continue // a null adds no column; an existing column stays null
-		case KindObject, KindArray:
+		case jsonv.KindObject, jsonv.KindArray:
 			if level >= n.opt.MaxNesting {
 				if err := n.set(rs, child, jsonCell(string(n.encode(v)))); err != nil {
 					return err
 				}
 				continue
 			}
-			if v.Kind == KindObject {
+			if v.Kind == jsonv.KindObject {
 				if err := n.flatten(rs, child, v, level+1); err != nil {
 					return err
 				}
@@ -439,52 +440,25 @@ func (n *Normalizer) childID(parentID, table string, idx int) string {
 	b = append(b, '_')
 	b = strconv.AppendInt(b, int64(idx), 10)
 	n.hashBuf = b
-	return ChildRowID(b)
+	if n.shake == nil {
+		n.shake = sha3.NewSHAKE128()
+	}
+	return digest(n.shake, b)
 }
 
 // ChildRowID hashes as dlt's digest128(v, 10): SHAKE-128, 10 bytes, base64 unpadded.
-func ChildRowID(material []byte) string {
+func ChildRowID(material []byte) string { return digest(sha3.NewSHAKE128(), material) }
+
+func digest(h *sha3.SHAKE, material []byte) string {
 	var sum [idBytes]byte
-	h := sha3.NewSHAKE128()
+	h.Reset()
 	h.Write(material)
 	h.Read(sum[:])
 	return base64.RawStdEncoding.EncodeToString(sum[:])
 }
 
-// encode writes a Value back as compact JSON, for json columns.
-func (n *Normalizer) encode(v Value) []byte {
-	n.encBuf = appendJSON(n.encBuf[:0], v)
+// encode writes a jsonv.Value back as compact JSON, for json columns.
+func (n *Normalizer) encode(v jsonv.Value) []byte {
+	n.encBuf = jsonv.AppendJSON(n.encBuf[:0], v)
 	return n.encBuf
-}
-
-func appendJSON(b []byte, v Value) []byte {
-	switch v.Kind {
-	case KindNull:
-		return append(b, "null"...)
-	case KindBool:
-		return strconv.AppendBool(b, v.Bool)
-	case KindNumber:
-		return append(b, v.Str...)
-	case KindString:
-		return jsonenc.AppendString(b, v.Str)
-	case KindArray:
-		b = append(b, '[')
-		for i, it := range v.Items {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSON(b, it)
-		}
-		return append(b, ']')
-	}
-	b = append(b, '{')
-	for i, f := range v.Fields {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonenc.AppendString(b, f.Key)
-		b = append(b, ':')
-		b = appendJSON(b, f.Value)
-	}
-	return append(b, '}')
 }

@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"errors"
+	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ func normalizeAll(t *testing.T, stored *Schema, opt Options, records ...string) 
 	}
 	n := New(stored, opt, sink)
 	for _, r := range records {
-		v, err := Parse([]byte(r))
+		v, err := jsonv.Parse([]byte(r))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +144,7 @@ func TestMergeAddsRootIDToEveryChildRow(t *testing.T) {
 
 func TestMergeNeedsThePrimaryKey(t *testing.T) {
 	n := New(nil, Options{Resource: "rc", Disposition: "merge", PrimaryKey: "id", MaxNesting: DefaultMaxNesting}, &memSink{})
-	v, _ := Parse([]byte(`{"title": "no id"}`))
+	v, _ := jsonv.Parse([]byte(`{"title": "no id"}`))
 	err := n.Record(v)
 	if err == nil || !strings.Contains(err.Error(), "no primary key id") || !strings.Contains(err.Error(), "append") {
 		t.Fatalf("want an error naming the key and the way out, got %v", err)
@@ -271,7 +272,7 @@ func TestContractsOnAnExistingTable(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			sink := &memSink{}
 			n := New(stored, Options{Resource: "things", Contract: tt.contract, MaxNesting: DefaultMaxNesting, LoadID: "1"}, sink)
-			v, _ := Parse([]byte(tt.record))
+			v, _ := jsonv.Parse([]byte(tt.record))
 			err := n.Record(v)
 			if tt.wantErr != "" {
 				var ce *ContractError

@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 	"math"
 	"strconv"
 	"strings"
@@ -69,11 +70,11 @@ func boolCell(b bool) Cell {
 
 // scalarCell types a JSON scalar as dlt would: integers as bigint (past int64, double),
 // other numbers as double, ISO 8601 date-times as timestamp, other strings as text.
-func scalarCell(v Value) Cell {
+func scalarCell(v jsonv.Value) Cell {
 	switch v.Kind {
-	case KindBool:
+	case jsonv.KindBool:
 		return boolCell(v.Bool)
-	case KindNumber:
+	case jsonv.KindNumber:
 		if isIntegerLiteral(v.Str) {
 			if n, err := strconv.ParseInt(v.Str, 10, 64); err == nil {
 				return bigintCell(n)
@@ -81,7 +82,7 @@ func scalarCell(v Value) Cell {
 		}
 		f, _ := strconv.ParseFloat(v.Str, 64)
 		return doubleCell(f)
-	case KindString:
+	case jsonv.KindString:
 		if t, ok := parseISOTimestamp(v.Str); ok {
 			return timeCell(t)
 		}

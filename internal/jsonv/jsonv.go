@@ -1,8 +1,14 @@
-package normalize
+// Package jsonv parses JSON fast and in document order: Parse builds a Value tree whose
+// strings share the input's bytes, and ObjectEach / ArrayEach walk an object or array
+// validating each element without building anything, so a page's records can be cut
+// out and each parsed once. The normalizer needs key order (it makes column order) and
+// speed (a million records); encoding/json gives neither.
+package jsonv
 
 import (
 	"errors"
 	"fmt"
+	"github.com/secoda-workbench/secoda-workbench/internal/jsonenc"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -346,4 +352,266 @@ func bytesString(b []byte) string {
 		return ""
 	}
 	return unsafe.String(&b[0], len(b))
+}
+
+// AppendJSON writes a Value back as compact JSON.
+func AppendJSON(b []byte, v Value) []byte {
+	switch v.Kind {
+	case KindNull:
+		return append(b, "null"...)
+	case KindBool:
+		return strconv.AppendBool(b, v.Bool)
+	case KindNumber:
+		return append(b, v.Str...)
+	case KindString:
+		return jsonenc.AppendString(b, v.Str)
+	case KindArray:
+		b = append(b, '[')
+		for i, it := range v.Items {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = AppendJSON(b, it)
+		}
+		return append(b, ']')
+	}
+	b = append(b, '{')
+	for i, f := range v.Fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonenc.AppendString(b, f.Key)
+		b = append(b, ':')
+		b = AppendJSON(b, f.Value)
+	}
+	return append(b, '}')
+}
+
+// ObjectEach walks the object that is all of data (space around it aside), calling fn
+// with each member's key, unescaped, and its value's raw bytes. It validates the whole
+// object and builds nothing.
+func ObjectEach(data []byte, fn func(key string, value []byte) error) error {
+	p := parser{data: data}
+	p.skipSpace()
+	if p.pos >= len(p.data) || p.data[p.pos] != '{' {
+		return p.errorf("expected an object")
+	}
+	p.pos++
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+		return p.end()
+	}
+	for {
+		p.skipSpace()
+		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+			return p.errorf("expected a key")
+		}
+		key, err := p.string()
+		if err != nil {
+			return err
+		}
+		p.skipSpace()
+		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+			return p.errorf("expected ':' after a key")
+		}
+		p.pos++
+		p.skipSpace()
+		start := p.pos
+		if err := p.skip(1); err != nil {
+			return err
+		}
+		if err := fn(key, p.data[start:p.pos]); err != nil {
+			return err
+		}
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			return p.errorf("unexpected end of input in an object")
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case '}':
+			p.pos++
+			return p.end()
+		default:
+			return p.errorf("expected ',' or '}' in an object")
+		}
+	}
+}
+
+// ArrayEach walks the array that is all of data, calling fn with each element's raw
+// bytes. It validates the whole array and builds nothing.
+func ArrayEach(data []byte, fn func(elem []byte) error) error {
+	p := parser{data: data}
+	p.skipSpace()
+	if p.pos >= len(p.data) || p.data[p.pos] != '[' {
+		return p.errorf("expected an array")
+	}
+	p.pos++
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == ']' {
+		p.pos++
+		return p.end()
+	}
+	for {
+		p.skipSpace()
+		start := p.pos
+		if err := p.skip(1); err != nil {
+			return err
+		}
+		if err := fn(p.data[start:p.pos]); err != nil {
+			return err
+		}
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			return p.errorf("unexpected end of input in an array")
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case ']':
+			p.pos++
+			return p.end()
+		default:
+			return p.errorf("expected ',' or ']' in an array")
+		}
+	}
+}
+
+// Valid reports whether data is one JSON value.
+func Valid(data []byte) bool {
+	p := parser{data: data}
+	p.skipSpace()
+	return p.skip(0) == nil && p.end() == nil
+}
+
+func (p *parser) end() error {
+	p.skipSpace()
+	if p.pos != len(p.data) {
+		return p.errorf("unexpected %q after the value", p.data[p.pos])
+	}
+	return nil
+}
+
+// skip validates the value at p.pos and moves past it without building it.
+func (p *parser) skip(depth int) error {
+	if depth > maxDepth {
+		return p.errorf("nested deeper than %d", maxDepth)
+	}
+	if p.pos >= len(p.data) {
+		return p.errorf("unexpected end of input")
+	}
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		p.pos++
+		p.skipSpace()
+		if p.pos < len(p.data) && p.data[p.pos] == '}' {
+			p.pos++
+			return nil
+		}
+		for {
+			p.skipSpace()
+			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+				return p.errorf("expected a key")
+			}
+			if err := p.skipString(); err != nil {
+				return err
+			}
+			p.skipSpace()
+			if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+				return p.errorf("expected ':' after a key")
+			}
+			p.pos++
+			p.skipSpace()
+			if err := p.skip(depth + 1); err != nil {
+				return err
+			}
+			p.skipSpace()
+			if p.pos >= len(p.data) {
+				return p.errorf("unexpected end of input in an object")
+			}
+			if p.data[p.pos] == ',' {
+				p.pos++
+				continue
+			}
+			if p.data[p.pos] == '}' {
+				p.pos++
+				return nil
+			}
+			return p.errorf("expected ',' or '}' in an object")
+		}
+	case c == '[':
+		p.pos++
+		p.skipSpace()
+		if p.pos < len(p.data) && p.data[p.pos] == ']' {
+			p.pos++
+			return nil
+		}
+		for {
+			p.skipSpace()
+			if err := p.skip(depth + 1); err != nil {
+				return err
+			}
+			p.skipSpace()
+			if p.pos >= len(p.data) {
+				return p.errorf("unexpected end of input in an array")
+			}
+			if p.data[p.pos] == ',' {
+				p.pos++
+				continue
+			}
+			if p.data[p.pos] == ']' {
+				p.pos++
+				return nil
+			}
+			return p.errorf("expected ',' or ']' in an array")
+		}
+	case c == '"':
+		return p.skipString()
+	case c == 't':
+		return p.literal("true")
+	case c == 'f':
+		return p.literal("false")
+	case c == 'n':
+		return p.literal("null")
+	case c == '-' || c >= '0' && c <= '9':
+		_, err := p.number()
+		return err
+	}
+	return p.errorf("unexpected %q", p.data[p.pos])
+}
+
+// skipString validates a string (escapes included) and moves past it.
+func (p *parser) skipString() error {
+	p.pos++ // "
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			return nil
+		case c < 0x20:
+			return p.errorf("control character in a string")
+		case c == '\\':
+			p.pos++
+			if p.pos >= len(p.data) {
+				return p.errorf("unterminated string")
+			}
+			switch p.data[p.pos] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.pos++
+			case 'u':
+				p.pos++
+				if _, ok := p.hex4(); !ok {
+					return p.errorf("bad \\u escape")
+				}
+			default:
+				return p.errorf("bad escape")
+			}
+			continue
+		}
+		p.pos++
+	}
+	return p.errorf("unterminated string")
 }
