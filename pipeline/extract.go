@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 	"net/url"
 	"strings"
 	"sync"
@@ -60,7 +61,7 @@ func newIncremental(field, last string) *incremental {
 }
 
 // keep reports whether a record is new, and tracks the largest cursor.
-func (inc *incremental) keep(v normalize.Value) bool {
+func (inc *incremental) keep(v jsonv.Value) bool {
 	if inc.field == "" {
 		return true
 	}
@@ -95,13 +96,15 @@ func listQuery(r Resource, path string, sortable bool, cursor string) (secoda.Pa
 	return secoda.PageQuery{Path: path, Params: params, Selector: r.Endpoint.Selector, PageCap: r.PageCap}, newestFirst
 }
 
-// pageResult is a fetched page, or the error that ended paging.
+// pageResult is a fetched page with its records parsed, or the error that ended paging.
 type pageResult struct {
-	page *secoda.Page
-	err  error
+	page    *secoda.Page
+	records []jsonv.Value
+	err     error
 }
 
-// prefetch runs the page iterator in its own goroutine, one page ahead.
+// prefetch runs the page iterator in its own goroutine, one page ahead, and parses
+// each page's records there too, so that the normalizer's goroutine only normalizes.
 func prefetch(ctx context.Context, c *secoda.Client, q secoda.PageQuery) (<-chan pageResult, func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	ch := make(chan pageResult, 1)
@@ -111,8 +114,18 @@ func prefetch(ctx context.Context, c *secoda.Client, q secoda.PageQuery) (<-chan
 		defer wg.Done()
 		defer close(ch)
 		for page, err := range c.Pages(ctx, q) {
+			var records []jsonv.Value
+			if err == nil {
+				records = make([]jsonv.Value, len(page.Records))
+				for i, raw := range page.Records {
+					if records[i], err = jsonv.Parse(raw); err != nil {
+						err = fmt.Errorf("page %d: a record is not JSON: %w", page.Number, err)
+						break
+					}
+				}
+			}
 			select {
-			case ch <- pageResult{page, err}:
+			case ch <- pageResult{page, records, err}:
 			case <-ctx.Done():
 				return
 			}
@@ -138,16 +151,13 @@ func (e *extractor) list(ctx context.Context, r Resource, norm *normalize.Normal
 		}
 		res.info.Pages++
 		reachedOld := false
-		for _, raw := range pr.page.Records {
+		for i, v := range pr.records {
 			if res.hash != nil {
+				raw := pr.page.Records[i]
 				var n [8]byte
 				binary.LittleEndian.PutUint64(n[:], uint64(len(raw)))
 				res.hash.Write(n[:])
 				res.hash.Write(raw)
-			}
-			v, err := normalize.Parse(raw)
-			if err != nil {
-				return fmt.Errorf("page %d: a record is not JSON: %w", pr.page.Number, err)
 			}
 			res.info.Records++
 			if !inc.keep(v) {
@@ -217,7 +227,7 @@ func (e *extractor) details(ctx context.Context, r Resource, norm *normalize.Nor
 			if consumeErr != nil {
 				continue
 			}
-			v, err := normalize.Parse(f.raw)
+			v, err := jsonv.Parse(f.raw)
 			if err == nil {
 				res.mu.Lock()
 				res.info.Records++
@@ -243,11 +253,7 @@ func (e *extractor) details(ctx context.Context, r Resource, norm *normalize.Nor
 			res.info.Pages++
 			res.mu.Unlock()
 			reachedOld := false
-			for _, raw := range pr.page.Records {
-				v, err := normalize.Parse(raw)
-				if err != nil {
-					return fmt.Errorf("page %d of %s: a record is not JSON: %w", pr.page.Number, parent.Name, err)
-				}
+			for _, v := range pr.records {
 				if !inc.keep(v) {
 					res.mu.Lock()
 					res.info.Skipped++

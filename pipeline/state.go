@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"encoding/json"
+	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 	"math/big"
 	"strings"
 
@@ -167,15 +168,15 @@ func compareCursor(a, b string) int {
 
 // cursorText reads a cursor field of a record as text; ok is false when the record
 // lacks it or holds null.
-func cursorText(v normalize.Value, field string) (string, bool) {
+func cursorText(v jsonv.Value, field string) (string, bool) {
 	f, ok := v.Get(field)
 	if !ok {
 		return "", false
 	}
 	switch f.Kind {
-	case normalize.KindString, normalize.KindNumber:
+	case jsonv.KindString, jsonv.KindNumber:
 		return f.Str, true
-	case normalize.KindBool:
+	case jsonv.KindBool:
 		if f.Bool {
 			return "true", true
 		}
