@@ -318,6 +318,9 @@ func (l *loader) appendTables(ctx context.Context, tables []*normalize.Table, pr
 	return nil
 }
 
+// appendFlushRows is how many rows the Appender buffers before it flushes.
+const appendFlushRows = 16384
+
 // appendTable streams one table's package rows through the Appender. Rows hold the
 // schema's columns in order; the table may order them differently (or have more, added
 // by hand), so values are placed by name.
@@ -339,6 +342,7 @@ func (l *loader) appendTable(ctx context.Context, t *normalize.Table, catalog, s
 			return fmt.Errorf("appending to %s: %w", name, err)
 		}
 		vals := make([]driver.Value, len(target))
+		n := 0
 		err = l.job.Package.Rows(t.Name, func(cells []normalize.Cell) error {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -350,7 +354,16 @@ func (l *loader) appendTable(ctx context.Context, t *normalize.Table, catalog, s
 					vals[i] = nil
 				}
 			}
-			return app.AppendRow(vals...)
+			if err := app.AppendRow(vals...); err != nil {
+				return err
+			}
+			// DuckDB's Appender holds up to 204,800 rows before it hands them to the
+			// table; wide catalog rows make that 300 MB. Flushing sooner keeps memory
+			// flat whatever the size of the load.
+			if n++; n%appendFlushRows == 0 {
+				return app.Flush()
+			}
+			return nil
 		})
 		if cerr := app.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("appending to %s: %w", name, cerr)
