@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -24,6 +25,11 @@ const (
 )
 
 func main() {
+	// The pipeline allocates briskly but keeps little: a live heap of about 10 MB.
+	// Collecting at 5x that rather than 2x saves a tenth of a run's CPU.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], newIOStreams(os.Stdin, os.Stdout, os.Stderr), os.Getenv)
 	stop()

@@ -1,0 +1,251 @@
+// Command pipeline-bench measures the pipeline end to end: catalog-shaped records
+// (nested, with lists) from the simulator, in its own process on loopback with no rate
+// limit, through the client, the normalizer, the load package and DuckDB's Appender. In
+// the same run it times DuckDB's own read_json ingest of the same records saved as
+// NDJSON, and prints the ratio. Run it with bench/run-pipeline (100,000 and 1,000,000
+// records), or: go run ./bench/pipeline -records 100000 -bin bin/secoda-workbench
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime/debug"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/secoda-workbench/secoda-workbench/pipeline"
+)
+
+// result is what one measurement found.
+type result struct {
+	Records   int64   `json:"records"`
+	Rows      int64   `json:"rows"`
+	Tables    int     `json:"tables"`
+	Seconds   float64 `json:"seconds"`
+	ExtractS  float64 `json:"extract_seconds"`
+	LoadS     float64 `json:"load_seconds"`
+	PeakRSSMB float64 `json:"peak_rss_mb"`
+}
+
+func main() {
+	records := flag.Int("records", 100_000, "catalog records to load (a multiple of 50)")
+	bin := flag.String("bin", "bin/secoda-workbench", "the secoda-workbench binary, for its simulator")
+	cpuprofile := flag.String("cpuprofile", "", "write the pipeline's CPU profile here")
+	mode := flag.String("mode", "bench", "internal: ingest (the DuckDB child)")
+	file := flag.String("file", "", "internal: the NDJSON file to ingest")
+	flag.Parse()
+	// As secoda-workbench's main does (see cmd/secoda-workbench/main.go).
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if *mode == "ingest" {
+		ingest(*file)
+		return
+	}
+	if err := bench(*records, *bin, *cpuprofile); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func bench(records int, bin, cpuprofile string) error {
+	work, err := os.MkdirTemp("", "pipeline-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	keyBytes := make([]byte, 16)
+	rand.Read(keyBytes)
+	key := hex.EncodeToString(keyBytes)
+
+	sim := exec.Command(bin, "simulate", "--addr", "127.0.0.1:0", "--size", "large", "--catalog-cap", "-1", "--api-key", key)
+	out, err := sim.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := sim.Start(); err != nil {
+		return fmt.Errorf("starting the simulator (%s): %w; build it with go build -o bin/secoda-workbench ./cmd/secoda-workbench", bin, err)
+	}
+	defer func() { sim.Process.Kill(); sim.Wait() }()
+	base, err := simulatorURL(out)
+	if err != nil {
+		return err
+	}
+	// Warm the simulator: its first catalog page orders a million resources.
+	if _, err := get(base+"/resource/catalog/", key); err != nil {
+		return err
+	}
+
+	cfg := fmt.Sprintf("[source]\nbase_url = %q\nrate_limit = 0\n\n[resources.resource_catalog]\nincremental = \"\"\n", base)
+	configPath := filepath.Join(work, pipeline.ConfigFileName)
+	if err := os.WriteFile(configPath, []byte(cfg), 0o644); err != nil {
+		return err
+	}
+	plan, err := pipeline.LoadConfig(configPath)
+	if err != nil {
+		return err
+	}
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+	}
+	start := time.Now()
+	var extractRSS float64 // peak RSS when extraction ends, before the load opens DuckDB
+	progress := func(p pipeline.Progress) {
+		if p.Done {
+			extractRSS = peakRSS(syscall.RUSAGE_SELF)
+		}
+	}
+	info, err := pipeline.Run(context.Background(), plan, pipeline.RunOptions{APIKey: key, MaxPages: records / 50, Progress: progress})
+	elapsed := time.Since(start)
+	if cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
+		return err
+	}
+	ours := result{Records: info.Resources[0].Records, Tables: len(info.Tables), Seconds: elapsed.Seconds(),
+		ExtractS: info.ExtractDuration.Seconds(), LoadS: info.LoadDuration.Seconds(), PeakRSSMB: peakRSS(syscall.RUSAGE_SELF)}
+	for _, t := range info.Tables {
+		ours.Rows += t.Rows
+	}
+
+	// The same records, as NDJSON, for DuckDB's own ingest (not timed).
+	ndjson := filepath.Join(work, "catalog.ndjson")
+	if err := saveNDJSON(base, key, records, ndjson); err != nil {
+		return err
+	}
+	self, _ := os.Executable()
+	child := exec.Command(self, "-mode", "ingest", "-file", ndjson)
+	child.Stderr = os.Stderr
+	raw, err := child.Output()
+	if err != nil {
+		return fmt.Errorf("DuckDB's ingest: %w", err)
+	}
+	var theirs result
+	if err := json.Unmarshal(raw, &theirs); err != nil {
+		return err
+	}
+	theirs.PeakRSSMB = childRSS(child)
+
+	fmt.Printf("records: %d catalog records (nested, with lists) from the simulator over loopback, no rate limit\n", ours.Records)
+	fmt.Printf("secoda-workbench: %.2f s (extract+normalize %.2f s, load %.2f s): %.0f records/s, %.0f rows/s into %d tables, peak RSS %.0f MB (%.0f MB before the load)\n",
+		ours.Seconds, ours.ExtractS, ours.LoadS, float64(ours.Records)/ours.Seconds, float64(ours.Rows)/ours.Seconds, ours.Tables, ours.PeakRSSMB, extractRSS)
+	fmt.Printf("DuckDB read_json of the same records as NDJSON (%.0f MB): %.2f s: %.0f records/s into 1 table, peak RSS %.0f MB\n",
+		fileMB(ndjson), theirs.Seconds, float64(theirs.Records)/theirs.Seconds, theirs.PeakRSSMB)
+	fmt.Printf("ratio: %.2fx DuckDB's own ingest time\n", ours.Seconds/theirs.Seconds)
+	return nil
+}
+
+var urlLine = regexp.MustCompile(`export SECODA_API_URL=(\S+)`)
+
+func simulatorURL(r io.Reader) (string, error) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if m := urlLine.FindStringSubmatch(sc.Text()); m != nil {
+			go io.Copy(io.Discard, r)
+			return m[1], nil
+		}
+	}
+	return "", fmt.Errorf("the simulator printed no URL")
+}
+
+func get(url, key string) ([]byte, error) {
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return io.ReadAll(resp.Body)
+}
+
+// saveNDJSON writes the first n catalog records, one JSON object a line.
+func saveNDJSON(base, key string, n int, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	for page := 1; page <= n/50; page++ {
+		body, err := get(fmt.Sprintf("%s/resource/catalog/?page=%d", base, page), key)
+		if err != nil {
+			return err
+		}
+		var env struct {
+			Results []json.RawMessage `json:"results"`
+		}
+		if err := json.Unmarshal(body, &env); err != nil {
+			return err
+		}
+		for _, r := range env.Results {
+			w.Write(r)
+			w.WriteByte('\n')
+		}
+	}
+	return w.Flush()
+}
+
+// ingest is the child: DuckDB reads the NDJSON into a table in a new file.
+func ingest(file string) {
+	dir := filepath.Dir(file)
+	db, err := sql.Open("duckdb", filepath.Join(dir, "read_json.duckdb"))
+	if err != nil {
+		panic(err)
+	}
+	start := time.Now()
+	var n int64
+	if _, err := db.Exec(fmt.Sprintf(`CREATE TABLE catalog AS SELECT * FROM read_json('%s', format = 'newline_delimited')`, strings.ReplaceAll(file, "'", "''"))); err != nil {
+		panic(err)
+	}
+	if err := db.QueryRow("SELECT count(*) FROM catalog").Scan(&n); err != nil {
+		panic(err)
+	}
+	db.Close() // the checkpoint is part of the ingest
+	json.NewEncoder(os.Stdout).Encode(result{Records: n, Rows: n, Seconds: time.Since(start).Seconds()})
+}
+
+func peakRSS(who int) float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(who, &ru)
+	return float64(ru.Maxrss) / 1024 // KB on Linux
+}
+
+func childRSS(c *exec.Cmd) float64 {
+	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		return float64(ru.Maxrss) / 1024
+	}
+	return 0
+}
+
+func fileMB(path string) float64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return float64(fi.Size()) / 1e6
+}
