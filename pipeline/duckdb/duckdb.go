@@ -41,7 +41,7 @@ type Destination struct {
 
 // New describes the destination; it opens nothing.
 func New(path, dataset string) *Destination {
-	return &Destination{Path: path, Dataset: dataset, MemoryLimit: "128MB"}
+	return &Destination{Path: path, Dataset: dataset, MemoryLimit: "96MB"}
 }
 
 // open opens the file; readOnly connections have external access off and their
