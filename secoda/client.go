@@ -46,7 +46,7 @@ type Config struct {
 	// RequestsPerMinute paces all requests of this client together. 0 takes
 	// DefaultRequestsPerMinute; a negative value turns pacing off.
 	RequestsPerMinute float64
-	MaxAttempts       int           // tries per request, the first included
+	MaxAttempts       int           // tries per request for failures, and again for 429s
 	MaxRetryDelay     time.Duration // the longest wait between tries, Retry-After included
 	RequestTimeout    time.Duration // one try, body included
 	BaseBackoff       time.Duration // the first retry's wait, doubled each time
@@ -259,7 +259,10 @@ func (c *Client) call(ctx context.Context, method string, u *url.URL, body []byt
 	idempotent := method != http.MethodPost
 	var last *Error
 	var wait time.Duration
-	for attempt := 1; attempt <= c.maxAttempts; attempt++ {
+	// Failures (5xx, network, malformed) and 429s each have MaxAttempts: a server
+	// that says "wait" does not use up the tries a failing one needs.
+	var failures, limited int
+	for attempt := 1; ; attempt++ {
 		if attempt > 1 {
 			c.retries.Add(1)
 			if err := sleepCtx(ctx, wait); err != nil {
@@ -280,17 +283,19 @@ func (c *Client) call(ctx context.Context, method string, u *url.URL, body []byt
 				return fh
 			}
 			c.networkErrors.Add(1)
+			failures++
 			last = fail(ErrUnreachable, 0, attempt, err.Error(), err)
-			if !retryableNetError(err) || !idempotent {
+			if !retryableNetError(err) || !idempotent || failures >= c.maxAttempts {
 				return last
 			}
-			wait = backoff(attempt, c.baseBackoff, c.maxDelay)
+			wait = backoff(failures, c.baseBackoff, c.maxDelay)
 			c.retrying(method, path, 0, "network", attempt, wait, last.Detail)
 			continue
 		}
 		switch {
 		case status == http.StatusTooManyRequests:
 			c.rateLimited.Add(1)
+			limited++
 			asked, _ := parseRetryAfter(header.Get("Retry-After"), time.Now())
 			if asked > c.maxDelay {
 				return fail(ErrRateLimited, status, attempt,
@@ -299,19 +304,23 @@ func (c *Client) call(ctx context.Context, method string, u *url.URL, body []byt
 			// Retry-After: 0 (or none) still waits the back-off, longer for each 429
 			// in a row whoever met it: never hammer.
 			run := c.limiter.throttled()
-			wait = max(asked, backoff(max(attempt, run), c.baseBackoff, c.maxDelay))
+			wait = max(asked, backoff(max(limited, run), c.baseBackoff, c.maxDelay))
 			c.limiter.hold(wait)
 			last = fail(ErrRateLimited, status, attempt, errorDetail(header, respBody), nil)
+			if limited >= c.maxAttempts {
+				return last
+			}
 			c.retrying(method, path, status, "rate limited", attempt, wait, last.Detail)
 			continue
 		case status >= 500:
 			c.limiter.succeeded()
 			c.serverErrors.Add(1)
+			failures++
 			last = fail(ErrServerFailing, status, attempt, errorDetail(header, respBody), nil)
-			if !idempotent {
+			if !idempotent || failures >= c.maxAttempts {
 				return last
 			}
-			wait = backoff(attempt, c.baseBackoff, c.maxDelay)
+			wait = backoff(failures, c.baseBackoff, c.maxDelay)
 			c.retrying(method, path, status, "server error", attempt, wait, last.Detail)
 			continue
 		case status == http.StatusUnauthorized || status == http.StatusForbidden:
@@ -342,11 +351,14 @@ func (c *Client) call(ctx context.Context, method string, u *url.URL, body []byt
 			}
 			return e
 		}
+		failures++
 		last = fail(ErrBadResponse, status, attempt, err.Error()+": "+snippet(respBody), nil)
-		wait = backoff(attempt, c.baseBackoff, c.maxDelay)
+		if failures >= c.maxAttempts {
+			return last
+		}
+		wait = backoff(failures, c.baseBackoff, c.maxDelay)
 		c.retrying(method, path, status, "malformed answer", attempt, wait, last.Detail)
 	}
-	return last
 }
 
 // send makes one HTTP request and reads the whole answer within RequestTimeout.
@@ -415,9 +427,6 @@ func (c *Client) canceled(method, path string, err error) error {
 
 // retrying tells the log and OnEvent of a failed try that will be tried again.
 func (c *Client) retrying(method, path string, status int, reason string, attempt int, wait time.Duration, detail string) {
-	if attempt >= c.maxAttempts {
-		return // the caller gives up; its error tells the rest
-	}
 	c.log.Info("retrying Secoda request", "method", method, "path", path, "status", status, "reason", reason,
 		"attempt", attempt, "max_attempts", c.maxAttempts, "wait", wait.Round(time.Millisecond).String())
 	if c.onEvent != nil {

@@ -539,3 +539,32 @@ func TestPatchBumpsUpdatedAt(t *testing.T) {
 		t.Fatalf("after PATCH: %+v, before updated_at %s", after, rec.UpdatedAt)
 	}
 }
+
+// TestRateLimitsDoNotUseUpFailureRetries: a request that meets two 429s and two 5xx
+// answers succeeds with three tries for each kind.
+func TestRateLimitsDoNotUseUpFailureRetries(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch n.Add(1) {
+		case 1, 3:
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+		case 2, 4:
+			w.WriteHeader(http.StatusBadGateway)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"id": "x"}`)
+		}
+	}))
+	defer srv.Close()
+	c, err := secoda.New(secoda.Config{BaseURL: srv.URL, APIKey: newKey(t), RequestsPerMinute: -1, MaxAttempts: 3, BaseBackoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Get(context.Background(), "resource/all/x", nil); err != nil {
+		t.Fatalf("after 2 429s and 2 502s with 3 tries each: %v", err)
+	}
+	if st := c.Stats(); st.Requests != 5 || st.RateLimited != 2 || st.ServerErrors != 2 || st.Retries != 4 {
+		t.Fatalf("stats %+v", st)
+	}
+}

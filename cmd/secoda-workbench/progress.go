@@ -51,10 +51,13 @@ func (p *progressPrinter) update(ev pipeline.Progress) {
 		r = &resProgress{}
 		p.res[ev.Resource] = r
 	}
-	rows := r.Rows
+	rows, total := r.Rows, r.TotalPages
 	r.Progress = ev
 	if ev.Rows < 0 {
 		r.Rows = rows
+	}
+	if ev.TotalPages < 0 {
+		r.TotalPages = total // the last event does not repeat it
 	}
 	if p.io.ErrTTY {
 		if time.Since(p.last) > 100*time.Millisecond || ev.Done {

@@ -32,10 +32,14 @@ func apiKey(getenv func(string) string) (string, error) {
 		secoda.EnvAPIKey, pipeline.ConfigFileName)
 }
 
-// baseURL applies SECODA_API_URL over the plan's base URL.
-func baseURL(plan *pipeline.Plan, getenv func(string) string) (string, error) {
-	u, _, err := secoda.ResolveBaseURL(plan.BaseURL, getenv)
-	return u, err
+// connection is where and with what key to reach Secoda: the key found as apiKey
+// finds it, and SECODA_API_URL over the plan's base URL.
+func connection(plan *pipeline.Plan, getenv func(string) string) (key, base string, err error) {
+	if key, err = apiKey(getenv); err != nil {
+		return "", "", err
+	}
+	base, _, err = secoda.ResolveBaseURL(plan.BaseURL, getenv)
+	return key, base, err
 }
 
 // destination is the plan's dataset.

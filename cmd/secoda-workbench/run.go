@@ -31,11 +31,7 @@ func newRunCmd(io *ioStreams, getenv func(string) string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			key, err := apiKey(getenv)
-			if err != nil {
-				return err
-			}
-			base, err := baseURL(plan, getenv)
+			key, base, err := connection(plan, getenv)
 			if err != nil {
 				return err
 			}

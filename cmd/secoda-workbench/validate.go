@@ -32,11 +32,7 @@ func newValidateCmd(io *ioStreams, getenv func(string) string) *cobra.Command {
 			if !check {
 				return nil
 			}
-			key, err := apiKey(getenv)
-			if err != nil {
-				return err
-			}
-			base, err := baseURL(plan, getenv)
+			key, base, err := connection(plan, getenv)
 			if err != nil {
 				return err
 			}

@@ -187,20 +187,7 @@ func (l *loader) ensureTable(ctx context.Context, t *normalize.Table) error {
 
 // columns lists a table's columns in order; none for a missing table.
 func (l *loader) columns(ctx context.Context, schema, table string) ([]string, error) {
-	rows, err := l.conn.QueryContext(ctx, `SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? ORDER BY ordinal_position`, schema, table)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return strings1(ctx, l.conn, `SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? ORDER BY ordinal_position`, schema, table)
 }
 
 func (l *loader) count(ctx context.Context, table string) (int64, error) {
@@ -373,20 +360,7 @@ func (l *loader) appendTable(ctx context.Context, t *normalize.Table, catalog, s
 }
 
 func (l *loader) tempColumns(ctx context.Context, table string) ([]string, error) {
-	rows, err := l.conn.QueryContext(ctx, `SELECT column_name FROM information_schema.columns WHERE table_catalog = 'temp' AND table_name = ? ORDER BY ordinal_position`, table)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return strings1(ctx, l.conn, `SELECT column_name FROM information_schema.columns WHERE table_catalog = 'temp' AND table_name = ? ORDER BY ordinal_position`, table)
 }
 
 // writeSystemRows records the load: state, schema version, the run, and last the

@@ -140,20 +140,10 @@ func (d *Destination) TableRows(ctx context.Context) (map[string]int64, error) {
 		return nil, err
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name`, d.Dataset)
+	names, err := strings1(ctx, db, `SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name`, d.Dataset)
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		names = append(names, n)
-	}
-	rows.Close()
 	out := make(map[string]int64, len(names))
 	for _, n := range names {
 		var c int64
@@ -206,6 +196,29 @@ func (d *Destination) Loads(ctx context.Context, n int) ([]Load, error) {
 		}
 		l.StartedAt = started.Time
 		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// queryer is what strings1 needs of a *sql.DB or a *sql.Conn.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// strings1 runs a query of one text column and returns its values.
+func strings1(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
 	}
 	return out, rows.Err()
 }
