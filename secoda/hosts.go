@@ -60,7 +60,7 @@ func NormalizeBaseURL(s string) (string, error) {
 		return "", fmt.Errorf("base URL must not carry a user name or password: the key goes in the keyring (`secoda-workbench secrets set`), not in the URL")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("base URL %s must not have a query or fragment: give the scheme, host and /api/v1 only", u.Redacted())
+		return "", fmt.Errorf("base URL %s must not have a query or fragment (not shown: it could hold a secret): give the scheme, host and /api/v1 only", u.Scheme+"://"+u.Host+u.Path)
 	}
 	switch u.Scheme {
 	case "https":

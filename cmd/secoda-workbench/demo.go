@@ -23,7 +23,8 @@ FROM resource_catalog rc
 LEFT JOIN (SELECT _dlt_parent_id, count(*) AS tags FROM resource_catalog__tags GROUP BY 1) t ON t._dlt_parent_id = rc._dlt_id
 GROUP BY rc.entity_type ORDER BY resources DESC`
 
-func newDemoCmd(io *ioStreams) *cobra.Command {
+func newDemoCmd(a *app) *cobra.Command {
+	io := a.io
 	var dir, size string
 	cmd := &cobra.Command{
 		Use:   "demo",

@@ -11,7 +11,8 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 )
 
-func newEndpointsCmd(io *ioStreams) *cobra.Command {
+func newEndpointsCmd(a *app) *cobra.Command {
+	io := a.io
 	var asJSON, asMarkdown bool
 	cmd := &cobra.Command{
 		Use:   "endpoints [QUERY]",

@@ -15,6 +15,10 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/secoda-workbench/secoda-workbench/secoda"
+	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
 
 // Exit statuses, as interface.md promises: 0 success, 1 failure, 2 bad usage.
@@ -24,6 +28,16 @@ const (
 	exitUsage   = 2
 )
 
+// app is what every command needs: the streams, the environment, the keyring and the
+// redactor every line of output passes through.
+type app struct {
+	io       *ioStreams
+	getenv   func(string) string
+	keyring  *secrets.Keyring
+	insecure string // the --insecure-storage file
+	redactor *secrets.Redactor
+}
+
 func main() {
 	// The pipeline allocates briskly but keeps little: a live heap of about 10 MB.
 	// Collecting at 5x that rather than 2x saves a tenth of a run's CPU.
@@ -31,14 +45,32 @@ func main() {
 		debug.SetGCPercent(400)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], newIOStreams(os.Stdin, os.Stdout, os.Stderr), os.Getenv)
+	code := run(ctx, os.Args[1:], &app{
+		io:       newIOStreams(os.Stdin, os.Stdout, os.Stderr),
+		getenv:   os.Getenv,
+		keyring:  secrets.NewKeyring(secrets.OSStore{}, 0),
+		insecure: secrets.DefaultInsecurePath(),
+	})
 	stop()
 	os.Exit(code)
 }
 
-// run executes one command line; main and the tests both come through here.
-func run(ctx context.Context, args []string, io *ioStreams, getenv func(string) string) int {
-	root := newRootCmd(io, getenv)
+// run executes one command line; main and the tests both come through here. Every byte
+// the command writes passes through the redactor, which knows SECODA_API_KEY from the
+// start and any other key as soon as it is found.
+func run(ctx context.Context, args []string, a *app) int {
+	if a.redactor == nil {
+		a.redactor = &secrets.Redactor{}
+	}
+	a.redactor.Add(strings.TrimSpace(a.getenv(secoda.EnvAPIKey)))
+	out, errOut := a.redactor.Writer(a.io.Out), a.redactor.Writer(a.io.ErrOut)
+	defer out.Flush()
+	defer errOut.Flush()
+	streams := *a.io
+	streams.Out, streams.ErrOut = out, errOut
+	a.io = &streams
+	io := a.io
+	root := newRootCmd(a)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -46,14 +78,16 @@ func run(ctx context.Context, args []string, io *ioStreams, getenv func(string) 
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(io.ErrOut, "error: %v\nRun `secoda-workbench %s --help` for usage.\n", err, ue.cmd)
+		fmt.Fprintf(io.ErrOut, "error: %v\nRun `%s --help` for usage.\n", err, ue.cmd)
 		return exitUsage
 	}
 	if strings.HasPrefix(err.Error(), "unknown command") {
 		fmt.Fprintf(io.ErrOut, "error: %v\nRun `secoda-workbench --help` for the commands.\n", err)
 		return exitUsage
 	}
-	fmt.Fprintf(io.ErrOut, "error: %v\n", err)
+	if !errors.Is(err, errSilent) {
+		fmt.Fprintf(io.ErrOut, "error: %v\n", err)
+	}
 	return exitFailure
 }
 
@@ -70,17 +104,18 @@ func (e *usageError) Unwrap() error { return e.err }
 func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := check(cmd, args); err != nil {
-			return &usageError{cmd: cmd.Name(), err: err}
+			return &usageError{cmd: cmd.CommandPath(), err: err}
 		}
 		return nil
 	}
 }
 
 func usagef(cmd *cobra.Command, format string, a ...any) error {
-	return &usageError{cmd: cmd.Name(), err: fmt.Errorf(format, a...)}
+	return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf(format, a...)}
 }
 
-func newRootCmd(io *ioStreams, getenv func(string) string) *cobra.Command {
+func newRootCmd(a *app) *cobra.Command {
+	io := a.io
 	root := &cobra.Command{
 		Use:   "secoda-workbench",
 		Short: "Load a Secoda workspace into a database and query it, from the shell or a coding agent",
@@ -94,18 +129,19 @@ func newRootCmd(io *ioStreams, getenv func(string) string) *cobra.Command {
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return &usageError{cmd: cmd.Name(), err: err}
+		return &usageError{cmd: cmd.CommandPath(), err: err}
 	})
 	root.AddCommand(
-		newVersionCmd(io),
-		newEndpointsCmd(io),
-		newSimulateCmd(io, getenv),
-		newScaffoldCmd(io),
-		newValidateCmd(io, getenv),
-		newRunCmd(io, getenv),
-		newQueryCmd(io),
-		newStatusCmd(io),
-		newDemoCmd(io),
+		newVersionCmd(a),
+		newEndpointsCmd(a),
+		newSimulateCmd(a),
+		newScaffoldCmd(a),
+		newValidateCmd(a),
+		newRunCmd(a),
+		newQueryCmd(a),
+		newStatusCmd(a),
+		newDemoCmd(a),
+		newSecretsCmd(a),
 	)
 	return root
 }
@@ -115,12 +151,19 @@ func newRootCmd(io *ioStreams, getenv func(string) string) *cobra.Command {
 type ioStreams struct {
 	In          io.Reader
 	Out, ErrOut io.Writer
+	InTTY       bool
 	OutTTY      bool
 	ErrTTY      bool
+	// ReadPassword reads a line from the terminal without echoing it; set when In is one.
+	ReadPassword func() ([]byte, error)
 }
 
-func newIOStreams(in io.Reader, out, errOut *os.File) *ioStreams {
-	return &ioStreams{In: in, Out: out, ErrOut: errOut, OutTTY: isTerminal(out), ErrTTY: isTerminal(errOut)}
+func newIOStreams(in, out, errOut *os.File) *ioStreams {
+	s := &ioStreams{In: in, Out: out, ErrOut: errOut, InTTY: isTerminal(in), OutTTY: isTerminal(out), ErrTTY: isTerminal(errOut)}
+	if s.InTTY {
+		s.ReadPassword = func() ([]byte, error) { return term.ReadPassword(int(in.Fd())) }
+	}
+	return s
 }
 
 func isTerminal(f *os.File) bool {

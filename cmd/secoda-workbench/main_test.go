@@ -14,7 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zalando/go-keyring"
+
 	"github.com/secoda-workbench/secoda-workbench/secoda"
+	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
 
 var update = flag.Bool("update", false, "rewrite generated docs (the README's endpoint table)")
@@ -37,11 +40,68 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// runCmd runs a command line as main would, with an empty environment unless env is given.
-func runCmd(ctx context.Context, env map[string]string, args ...string) (code int, stdout, stderr string) {
+// memStore is an in-memory OS keyring for the command tests.
+type memStore struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (s *memStore) Get(service, account string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.m[service+"/"+account]
+	if !ok {
+		return "", keyring.ErrNotFound
+	}
+	return v, nil
+}
+
+func (s *memStore) Set(service, account, secret string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]string{}
+	}
+	s.m[service+"/"+account] = secret
+	return nil
+}
+
+func (s *memStore) Delete(service, account string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[service+"/"+account]; !ok {
+		return keyring.ErrNotFound
+	}
+	delete(s.m, service+"/"+account)
+	return nil
+}
+
+// testApp is the program as a test runs it: an in-memory keyring, a plain-text file
+// in a temporary folder, the given environment and standard input.
+type testApp struct {
+	store    secrets.Store
+	insecure string
+	env      map[string]string
+	stdin    string
+}
+
+func (ta *testApp) run(ctx context.Context, args ...string) (code int, stdout, stderr string) {
 	out, errOut := &syncBuffer{}, &syncBuffer{}
-	code = run(ctx, args, &ioStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}, func(k string) string { return env[k] })
+	a := &app{
+		io:       &ioStreams{In: strings.NewReader(ta.stdin), Out: out, ErrOut: errOut},
+		getenv:   func(k string) string { return ta.env[k] },
+		keyring:  secrets.NewKeyring(ta.store, time.Second),
+		insecure: ta.insecure,
+	}
+	code = run(ctx, args, a)
 	return code, out.String(), errOut.String()
+}
+
+// runCmd runs a command line as main would, with an empty environment unless env is
+// given and an empty in-memory keyring.
+func runCmd(ctx context.Context, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	ta := &testApp{store: &memStore{}, env: env}
+	return ta.run(ctx, args...)
 }
 
 func TestEndpointsCommand(t *testing.T) {
@@ -135,7 +195,8 @@ func TestSimulateServesUntilInterrupted(t *testing.T) {
 	out, errOut := &syncBuffer{}, &syncBuffer{}
 	done := make(chan int)
 	go func() {
-		done <- run(ctx, []string{"simulate", "--addr", "127.0.0.1:0"}, &ioStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}, func(string) string { return "" })
+		done <- run(ctx, []string{"simulate", "--addr", "127.0.0.1:0"}, &app{io: &ioStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut},
+			getenv: func(string) string { return "" }, keyring: secrets.NewKeyring(&memStore{}, time.Second)})
 	}()
 	urlRe := regexp.MustCompile(`export SECODA_API_URL=(\S+)`)
 	keyRe := regexp.MustCompile(`export SECODA_API_KEY=(\S+)`)

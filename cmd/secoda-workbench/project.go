@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
+	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
 
 // loadPlan reads the project's config from the current folder.
@@ -22,24 +25,46 @@ func loadPlan() (*pipeline.Plan, error) {
 	return plan, err
 }
 
-// apiKey finds the Secoda key. Until the keyring arrives (issue 4) the environment is
-// the one place.
-func apiKey(getenv func(string) string) (string, error) {
-	if k := strings.TrimSpace(getenv(secoda.EnvAPIKey)); k != "" {
-		return k, nil
-	}
-	return "", fmt.Errorf("no Secoda API key: set %s in your shell (Secoda: Settings → API → Generate New API Key); never put it in %s",
-		secoda.EnvAPIKey, pipeline.ConfigFileName)
+// finder looks for the key where the program keeps it.
+func (a *app) finder() *secrets.Finder {
+	return &secrets.Finder{Getenv: a.getenv, Keyring: a.keyring, Insecure: a.insecure, Dlt: secrets.DltSecretsPath}
 }
 
-// connection is where and with what key to reach Secoda: the key found as apiKey
-// finds it, and SECODA_API_URL over the plan's base URL.
-func connection(plan *pipeline.Plan, getenv func(string) string) (key, base string, err error) {
-	if key, err = apiKey(getenv); err != nil {
+// findKey finds the key for a host, tells the redactor, and warns when it comes from a
+// plain-text file.
+func (a *app) findKey(ctx context.Context, host string) (secrets.Found, error) {
+	found, err := a.finder().Find(ctx, host)
+	if err != nil {
+		return found, err
+	}
+	a.redactor.Add(found.Key.Reveal())
+	for _, w := range found.Warnings {
+		fmt.Fprintln(a.io.ErrOut, "warning:", w)
+	}
+	return found, nil
+}
+
+// connection is where and with what key to reach Secoda: SECODA_API_URL over the plan's
+// base URL, and the key kept for that URL's host.
+func (a *app) connection(ctx context.Context, plan *pipeline.Plan) (key, base string, err error) {
+	base, _, err = secoda.ResolveBaseURL(plan.BaseURL, a.getenv)
+	if err != nil {
 		return "", "", err
 	}
-	base, _, err = secoda.ResolveBaseURL(plan.BaseURL, getenv)
-	return key, base, err
+	found, err := a.findKey(ctx, hostOf(base))
+	if err != nil {
+		return "", "", err
+	}
+	return found.Key.Reveal(), base, nil
+}
+
+// hostOf is the host (and port) of a base URL: the keyring account its key is kept under.
+func hostOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	return u.Host
 }
 
 // destination is the plan's dataset.

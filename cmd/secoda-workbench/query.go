@@ -6,7 +6,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newQueryCmd(io *ioStreams) *cobra.Command {
+func newQueryCmd(a *app) *cobra.Command {
+	io := a.io
 	var (
 		format string
 		limit  int

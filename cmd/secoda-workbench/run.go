@@ -9,7 +9,8 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 )
 
-func newRunCmd(io *ioStreams, getenv func(string) string) *cobra.Command {
+func newRunCmd(a *app) *cobra.Command {
+	io := a.io
 	var (
 		resources   []string
 		maxPages    int
@@ -31,7 +32,7 @@ func newRunCmd(io *ioStreams, getenv func(string) string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			key, base, err := connection(plan, getenv)
+			key, base, err := a.connection(cmd.Context(), plan)
 			if err != nil {
 				return err
 			}

@@ -10,7 +10,8 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 )
 
-func newScaffoldCmd(io *ioStreams) *cobra.Command {
+func newScaffoldCmd(a *app) *cobra.Command {
+	io := a.io
 	var (
 		resources          []string
 		dest, dataset, url string

@@ -16,7 +16,8 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 )
 
-func newSimulateCmd(io *ioStreams, getenv func(string) string) *cobra.Command {
+func newSimulateCmd(a *app) *cobra.Command {
+	io := a.io
 	var (
 		addr, apiKey, size, faults, retryAfter string
 		seed                                   uint64

@@ -41,7 +41,8 @@ type loadReport struct {
 	Rows         json.RawMessage `json:"rows"`
 }
 
-func newStatusCmd(io *ioStreams) *cobra.Command {
+func newStatusCmd(a *app) *cobra.Command {
+	io := a.io
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status",

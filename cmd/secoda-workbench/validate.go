@@ -9,7 +9,8 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 )
 
-func newValidateCmd(io *ioStreams, getenv func(string) string) *cobra.Command {
+func newValidateCmd(a *app) *cobra.Command {
+	io := a.io
 	var check bool
 	cmd := &cobra.Command{
 		Use:   "validate",
@@ -32,7 +33,7 @@ func newValidateCmd(io *ioStreams, getenv func(string) string) *cobra.Command {
 			if !check {
 				return nil
 			}
-			key, base, err := connection(plan, getenv)
+			key, base, err := a.connection(cmd.Context(), plan)
 			if err != nil {
 				return err
 			}

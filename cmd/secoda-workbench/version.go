@@ -9,7 +9,8 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/internal/buildinfo"
 )
 
-func newVersionCmd(io *ioStreams) *cobra.Command {
+func newVersionCmd(a *app) *cobra.Command {
+	io := a.io
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
