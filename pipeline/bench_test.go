@@ -2,10 +2,11 @@ package pipeline_test
 
 import (
 	"context"
-	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 	"io"
 	"net/http"
 	"testing"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"

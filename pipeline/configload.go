@@ -1317,3 +1317,13 @@ func checkSort(v any, at tomlPath, probs *[]shapeProblem) {
 		v, at = next, at.child("tie_breaker")
 	}
 }
+
+// LoadProject reads the config of the project in dir, and says what to do when there
+// is none.
+func LoadProject(dir string) (*Plan, error) {
+	plan, err := LoadConfig(filepath.Join(dir, ConfigFileName))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("no %s in %s: run `secoda-workbench scaffold` to write one (or work in your project's folder): %w", ConfigFileName, dir, os.ErrNotExist)
+	}
+	return plan, err
+}

@@ -7,10 +7,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 	"net/url"
 	"strings"
 	"sync"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/secoda"

@@ -2,9 +2,10 @@ package pipeline
 
 import (
 	"encoding/json"
-	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 	"math/big"
 	"strings"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 )

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 
 	"github.com/secoda-workbench/secoda-workbench/secoda"
@@ -128,3 +129,23 @@ type noKeyError struct{ msg string }
 
 func (e *noKeyError) Error() string { return e.msg }
 func (e *noKeyError) Unwrap() error { return ErrNoKey }
+
+// Connect resolves where and with what key to reach Secoda: SECODA_API_URL over the
+// configured base URL, and the key kept for that URL's host.
+func (f *Finder) Connect(ctx context.Context, configured string) (base string, found Found, err error) {
+	base, _, err = secoda.ResolveBaseURL(configured, f.Getenv)
+	if err != nil {
+		return "", Found{}, err
+	}
+	found, err = f.Find(ctx, HostOf(base))
+	return base, found, err
+}
+
+// HostOf is the host (and port) of a base URL: the keyring account its key is kept under.
+func HostOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	return u.Host
+}

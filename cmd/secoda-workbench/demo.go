@@ -10,6 +10,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/secoda-workbench/secoda-workbench/internal/table"
+
 	"github.com/spf13/cobra"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
@@ -112,7 +114,7 @@ func demoReport(ctx context.Context, io *ioStreams, plan *pipeline.Plan, dir str
 	if err != nil {
 		return err
 	}
-	if err := writeResult(io.Out, res, "table"); err != nil {
+	if err := table.Write(io.Out, res, "table"); err != nil {
 		return err
 	}
 	fmt.Fprintf(io.Out, "\nQuery it yourself:\n  cd %s\n  secoda-workbench query \"select title, entity_type, updated_at from resource_catalog order by updated_at desc limit 5\"\n", relPath(dir))

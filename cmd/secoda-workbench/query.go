@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 
+	"github.com/secoda-workbench/secoda-workbench/internal/table"
+
 	"github.com/spf13/cobra"
 )
 
@@ -36,7 +38,7 @@ func newQueryCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := writeResult(io.Out, res, format); err != nil {
+			if err := table.Write(io.Out, res, format); err != nil {
 				return err
 			}
 			if res.Truncated {

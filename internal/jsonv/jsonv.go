@@ -8,11 +8,12 @@ package jsonv
 import (
 	"errors"
 	"fmt"
-	"github.com/secoda-workbench/secoda-workbench/internal/jsonenc"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/jsonenc"
 )
 
 // Kind is the JSON kind of a Value.

@@ -2,10 +2,11 @@ package normalize
 
 import (
 	"errors"
-	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 )
 
 // memSink keeps rows as maps, column name to plain value.

@@ -1,11 +1,12 @@
 package normalize
 
 import (
-	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 )
 
 // DataType is a column's type, in dlt's vocabulary.
