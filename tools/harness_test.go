@@ -1,0 +1,160 @@
+package tools
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/zalando/go-keyring"
+
+	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
+	"github.com/secoda-workbench/secoda-workbench/secrets"
+)
+
+// memStore is an in-memory OS keyring.
+type memStore struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (s *memStore) Get(service, account string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok := s.m[service+"/"+account]; ok {
+		return v, nil
+	}
+	return "", keyring.ErrNotFound
+}
+
+func (s *memStore) Set(service, account, secret string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]string{}
+	}
+	s.m[service+"/"+account] = secret
+	return nil
+}
+
+func (s *memStore) Delete(service, account string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[service+"/"+account]; !ok {
+		return keyring.ErrNotFound
+	}
+	delete(s.m, service+"/"+account)
+	return nil
+}
+
+// fixture is an empty project folder, a simulator, and Deps pointing at both, with the
+// simulator's key in SECODA_API_KEY.
+type fixture struct {
+	d   *Deps
+	key string
+	env map[string]string
+	sim *simulator.Server
+	srv *httptest.Server
+}
+
+func newFixture(t testing.TB, opts simulator.Options) *fixture {
+	t.Helper()
+	b := make([]byte, 16)
+	rand.Read(b)
+	f := &fixture{key: hex.EncodeToString(b)}
+	opts.APIKeys = []string{f.key}
+	sim, err := simulator.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sim = sim
+	f.srv = httptest.NewServer(sim)
+	t.Cleanup(f.srv.Close)
+	f.env = map[string]string{"SECODA_API_KEY": f.key, "SECODA_API_URL": f.srv.URL + "/api/v1"}
+	dir := t.TempDir()
+	f.d = &Deps{Dir: dir, Getenv: func(k string) string { return f.env[k] }, Keyring: secrets.NewKeyring(&memStore{}, time.Second),
+		Insecure: filepath.Join(dir, "insecure.toml"), Redactor: &secrets.Redactor{}}
+	return f
+}
+
+// config writes a secoda_pipeline.toml that does not pace (the simulator has no limit).
+func (f *fixture) config(t testing.TB, resources string) {
+	t.Helper()
+	cfg := "[source]\nrate_limit = 0\n\n" + resources
+	if err := os.WriteFile(filepath.Join(f.d.Dir, pipeline.ConfigFileName), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// loaded is a fixture with the default resources loaded.
+func loaded(t testing.TB) *fixture {
+	t.Helper()
+	f := newFixture(t, simulator.Options{Seed: 4})
+	f.config(t, "[resources.resource_catalog]\n[resources.document]\n[resources.collection]\n[resources.integration]\n")
+	res := call(t, RunPipeline(f.d), nil)
+	if res.IsError {
+		t.Fatalf("run_pipeline: %s", text(res))
+	}
+	return f
+}
+
+// call runs a tool's handler as the server would.
+func call(t testing.TB, tool Tool, args map[string]any) *mcp.CallToolResult {
+	t.Helper()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = tool.Def.Name
+	req.Params.Arguments = args
+	res, err := tool.Handler(context.Background(), req)
+	if err != nil {
+		t.Fatalf("%s: protocol error %v", tool.Def.Name, err)
+	}
+	return res
+}
+
+// text is a result's text content.
+func text(res *mcp.CallToolResult) string {
+	var b strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	return b.String()
+}
+
+// structured decodes a result's structured content into v.
+func structured(t testing.TB, res *mcp.CallToolResult, v any) {
+	t.Helper()
+	if res.IsError {
+		t.Fatalf("error result: %s", text(res))
+	}
+	b, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+}
+
+// wantError checks a result is an error the agent can act on, saying each of want.
+func wantError(t testing.TB, res *mcp.CallToolResult, want ...string) {
+	t.Helper()
+	if !res.IsError {
+		t.Fatalf("want an error result, got %s", text(res))
+	}
+	for _, w := range want {
+		if !strings.Contains(text(res), w) {
+			t.Errorf("the error %q does not say %q", text(res), w)
+		}
+	}
+}

@@ -1,0 +1,123 @@
+package tools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/table"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+)
+
+// Row limits of the tools that return rows.
+const (
+	DefaultQueryLimit = 100
+	MaxRowLimit       = 1000
+	// QueryTimeout bounds one query.
+	QueryTimeout = 30 * time.Second
+)
+
+// QueryDatasetIn is query_dataset's input.
+type QueryDatasetIn struct {
+	SQL    string `json:"sql" jsonschema:"one read-only query (SELECT, WITH, FROM, VALUES, SHOW, DESCRIBE, SUMMARIZE); tables resolve in the dataset without a schema prefix"`
+	Limit  int    `json:"limit,omitempty" jsonschema:"the most rows to return (default 100, at most 1000)"`
+	Format string `json:"format,omitempty" jsonschema:"the text rendering: markdown (default), json or csv; the structured result is the same"`
+}
+
+// QueryResult is rows as the tools return them.
+type QueryResult struct {
+	Columns   []string         `json:"columns"`
+	Types     []string         `json:"types"`
+	Rows      []map[string]any `json:"rows"`
+	RowCount  int              `json:"row_count"`
+	Truncated bool             `json:"truncated" jsonschema:"more rows than the limit exist"`
+	More      string           `json:"more,omitempty" jsonschema:"how to get more, when truncated"`
+}
+
+// QueryDataset runs read-only SQL against the dataset.
+func QueryDataset(d *Deps) Tool {
+	h := Hints{ReadOnly: yes(), Destructive: no(), Idempotent: yes(), OpenWorld: no()}
+	return Tool{
+		Hints: h,
+		Def: define[QueryDatasetIn, QueryResult]("query_dataset",
+			"Run read-only SQL against the loaded dataset (DuckDB SQL). Read-only by construction: DuckDB's parser must see one query, "+
+				"run on a read-only connection with file access, ATTACH, extensions and settings off, under a 30 s limit. "+
+				"Child tables join their parent on child._dlt_parent_id = parent._dlt_id. Use list_tables and get_table_schema first.", h),
+		Handler: handle(func(ctx context.Context, _ mcp.CallToolRequest, in QueryDatasetIn) (QueryResult, string, error) {
+			limit, err := rowLimit(in.Limit, DefaultQueryLimit)
+			if err != nil {
+				return QueryResult{}, "", err
+			}
+			format := in.Format
+			if format == "" {
+				format = "markdown"
+			}
+			if format != "markdown" && format != "json" && format != "csv" {
+				return QueryResult{}, "", fmt.Errorf("format %q: use markdown, json or csv", in.Format)
+			}
+			plan, err := d.plan()
+			if err != nil {
+				return QueryResult{}, "", err
+			}
+			ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+			defer cancel()
+			res, err := destination(plan).Query(ctx, in.SQL, limit)
+			if err != nil {
+				return QueryResult{}, "", err
+			}
+			return queryResult(res, format, fmt.Sprintf("raise limit (at most %d) or narrow the query with WHERE, LIMIT and OFFSET", MaxRowLimit))
+		}),
+	}
+}
+
+// rowLimit checks a limit argument.
+func rowLimit(n, def int) (int, error) {
+	switch {
+	case n == 0:
+		return def, nil
+	case n < 0 || n > MaxRowLimit:
+		return 0, fmt.Errorf("limit %d: give 1 to %d", n, MaxRowLimit)
+	}
+	return n, nil
+}
+
+// queryResult renders rows for the agent: the structured rows, and a text in the
+// asked format.
+func queryResult(res *duckdb.QueryResult, format, more string) (QueryResult, string, error) {
+	out := QueryResult{Columns: res.Columns, Types: res.Types, Rows: table.Objects(res.Columns, res.Rows), RowCount: len(res.Rows), Truncated: res.Truncated}
+	if out.Columns == nil {
+		out.Columns = []string{}
+	}
+	if out.Types == nil {
+		out.Types = []string{}
+	}
+	if res.Truncated {
+		out.More = more
+	}
+	var text string
+	switch format {
+	case "json":
+		b, err := json.Marshal(out.Rows)
+		if err != nil {
+			return out, "", err
+		}
+		text = string(b)
+	case "csv":
+		var b bytes.Buffer
+		if err := table.Write(&b, res, "csv"); err != nil {
+			return out, "", err
+		}
+		text = b.String()
+	default:
+		text = table.Markdown(res.Columns, res.Rows, 200)
+	}
+	note := fmt.Sprintf("%d rows", out.RowCount)
+	if res.Truncated {
+		note = fmt.Sprintf("the first %d rows; there are more: %s", out.RowCount, more)
+	}
+	return out, text + "\n(" + note + ")", nil
+}

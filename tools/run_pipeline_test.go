@@ -1,0 +1,50 @@
+package tools
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
+)
+
+func TestRunPipeline(t *testing.T) {
+	f := newFixture(t, simulator.Options{Seed: 2})
+	run := RunPipeline(f.d)
+	wantError(t, call(t, run, nil), "secoda-workbench scaffold")
+	f.config(t, "[resources.resource_catalog]\n[resources.collection]\n")
+
+	var out RunPipelineOut
+	res := call(t, run, map[string]any{"max_pages": 1})
+	structured(t, res, &out)
+	if !out.Loaded || out.Resources[0].Pages != 1 || !out.Resources[0].Truncated || !strings.Contains(out.Next, "without max_pages") {
+		t.Fatalf("max_pages 1: %+v", out)
+	}
+	if !strings.Contains(text(res), "is LOADED and contains no failed jobs") {
+		t.Fatalf("text:\n%s", text(res))
+	}
+	res = call(t, run, nil)
+	structured(t, res, &out)
+	rows := map[string]int64{}
+	for _, tl := range out.Tables {
+		rows[tl.Name] = tl.Rows
+	}
+	if rows["resource_catalog"] != int64(f.sim.Workspace().CatalogSize()) || rows["resource_catalog__tags"] == 0 {
+		t.Fatalf("full run: %+v", out.Tables)
+	}
+	res = call(t, run, nil)
+	structured(t, res, &out)
+	if out.Loaded || !strings.Contains(out.Next, "Nothing new") {
+		t.Fatalf("an unchanged workspace: %+v", out)
+	}
+	wantError(t, call(t, run, map[string]any{"resources": []string{"collections"}}), "did you mean collection")
+	wantError(t, call(t, run, map[string]any{"max_pages": -1}), "max_pages -1")
+
+	f.env["SECODA_API_KEY"] = "wrong-" + f.key
+	res = call(t, run, map[string]any{"full_refresh": true})
+	wantError(t, res, "rejected", "secoda-workbench secrets set")
+	if strings.Contains(text(res), f.key) {
+		t.Fatal("the error holds the key")
+	}
+	delete(f.env, "SECODA_API_KEY")
+	wantError(t, call(t, run, nil), "secoda-workbench secrets set")
+}
