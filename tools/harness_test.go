@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 	"github.com/zalando/go-keyring"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
@@ -107,7 +108,8 @@ func loaded(t testing.TB) *fixture {
 	return f
 }
 
-// call runs a tool's handler as the server would.
+// call runs a tool's handler as the server would, and checks that a successful
+// result's structured content fits the tool's output schema.
 func call(t testing.TB, tool Tool, args map[string]any) *mcp.CallToolResult {
 	t.Helper()
 	req := mcp.CallToolRequest{}
@@ -117,7 +119,37 @@ func call(t testing.TB, tool Tool, args map[string]any) *mcp.CallToolResult {
 	if err != nil {
 		t.Fatalf("%s: protocol error %v", tool.Def.Name, err)
 	}
+	if !res.IsError {
+		fitsOutputSchema(t, tool, res)
+	}
 	return res
+}
+
+// fitsOutputSchema fails the test when a result's structured content does not fit the
+// tool's output schema, checked by mcp-go's own server with output validation on (a
+// client that validates would refuse such a result: a nil slice is null, not []).
+func fitsOutputSchema(t testing.TB, tool Tool, res *mcp.CallToolResult) {
+	t.Helper()
+	if res.StructuredContent == nil {
+		return
+	}
+	checked := *res
+	checked.IsError = false // error results are not checked; fitsOutputSchema checks them too
+	s := server.NewMCPServer("schema-check", "0", server.WithOutputSchemaValidation())
+	s.AddTool(tool.Def, func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) { return &checked, nil })
+	msg, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": map[string]any{"name": tool.Def.Name}})
+	resp, ok := s.HandleMessage(context.Background(), msg).(mcp.JSONRPCResponse)
+	if !ok {
+		t.Fatalf("%s: the schema check got no result", tool.Def.Name)
+	}
+	got, ok := resp.Result.(*mcp.CallToolResult)
+	if !ok {
+		t.Fatalf("%s: the schema check answered %T", tool.Def.Name, resp.Result)
+	}
+	if got.IsError {
+		b, _ := json.Marshal(res.StructuredContent)
+		t.Fatalf("%s: the structured result does not fit the output schema: %s\n%s", tool.Def.Name, text(got), b)
+	}
 }
 
 // text is a result's text content.
@@ -136,6 +168,21 @@ func structured(t testing.TB, res *mcp.CallToolResult, v any) {
 	t.Helper()
 	if res.IsError {
 		t.Fatalf("error result: %s", text(res))
+	}
+	b, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+}
+
+// content decodes a result's structured content into v, error results included.
+func content(t testing.TB, res *mcp.CallToolResult, v any) {
+	t.Helper()
+	if res.StructuredContent == nil {
+		t.Fatalf("no structured content: %s", text(res))
 	}
 	b, err := json.Marshal(res.StructuredContent)
 	if err != nil {

@@ -62,7 +62,16 @@ func All(d *Deps) []Tool {
 	return []Tool{
 		ListEndpoints(d),
 		InspectCredentials(d),
+		ScaffoldConfig(d),
+		ValidateConfig(d),
+		PreviewEndpoint(d),
 		RunPipeline(d),
+		PipelineStatus(d),
+		ListTables(d),
+		GetTableSchema(d),
+		PreviewTable(d),
+		GetRowCounts(d),
+		ExportSchema(d),
 		QueryDataset(d),
 	}
 }
@@ -115,9 +124,15 @@ func infrastructure(ctx context.Context, err error) bool {
 }
 
 // errorResult is a failed call as the agent reads it: what went wrong and the next
-// step, both already in the error's message.
+// step, both already in the error's message; a detailedError adds structured content.
 func errorResult(err error) *mcp.CallToolResult {
 	msg := err.Error()
+	var de *detailedError
+	if errors.As(err, &de) {
+		res := mcp.NewToolResultError(bound(msg))
+		res.StructuredContent = de.content
+		return res
+	}
 	switch {
 	case errors.Is(err, duckdb.ErrInUse):
 		msg += " Retry in a few seconds: a load holds the file only while it writes."

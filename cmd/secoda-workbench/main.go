@@ -142,6 +142,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newStatusCmd(a),
 		newDemoCmd(a),
 		newSecretsCmd(a),
+		newServeCmd(a),
 	)
 	return root
 }

@@ -1,0 +1,340 @@
+package tools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
+	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+	"github.com/secoda-workbench/secoda-workbench/secoda"
+)
+
+// Bounds of preview_endpoint.
+const (
+	DefaultPreviewRecords = 5
+	MaxPreviewRecords     = 50
+	// MaxRecordChars cuts each record shown; the tables and columns still cover it whole.
+	MaxRecordChars = 1500
+	// MaxColumnsListed bounds the columns listed for one table.
+	MaxColumnsListed = 500
+)
+
+// PreviewEndpointIn is preview_endpoint's input.
+type PreviewEndpointIn struct {
+	Endpoint string `json:"endpoint" jsonschema:"a resource of secoda_pipeline.toml (its filter, sort and params apply) or an endpoint of the catalog (list_endpoints)"`
+	Limit    int    `json:"limit,omitempty" jsonschema:"how many records to show (default 5, at most 50); the tables cover the whole first page"`
+}
+
+// ColumnInfo is one column of a table.
+type ColumnInfo struct {
+	Name       string `json:"name"`
+	DataType   string `json:"data_type" jsonschema:"dlt's type: text, bigint, double, bool, timestamp or json"`
+	DuckDBType string `json:"duckdb_type,omitempty" jsonschema:"the column's type in DuckDB"`
+	Nullable   bool   `json:"nullable"`
+	Variant    bool   `json:"variant,omitempty" jsonschema:"a <column>__v_<type> column: values whose type did not fit the column beside it"`
+	VariantOf  string `json:"variant_of,omitempty" jsonschema:"the column a variant column stands beside"`
+}
+
+// PageTable is a table a previewed page would load into.
+type PageTable struct {
+	Name             string       `json:"name"`
+	Parent           string       `json:"parent,omitempty" jsonschema:"the table a child table's rows hang from (child._dlt_parent_id = parent._dlt_id)"`
+	Rows             int64        `json:"rows" jsonschema:"rows the previewed records make in it"`
+	Columns          []ColumnInfo `json:"columns"`
+	ColumnsTruncated bool         `json:"columns_truncated,omitempty" jsonschema:"more columns than listed (500)"`
+}
+
+// PreviewEndpointOut is preview_endpoint's result.
+type PreviewEndpointOut struct {
+	Endpoint    string      `json:"endpoint" jsonschema:"the catalog endpoint read"`
+	Resource    string      `json:"resource" jsonschema:"the root table its records load into"`
+	Configured  bool        `json:"configured" jsonschema:"a resource of secoda_pipeline.toml, read with its filter, sort and params"`
+	ListedFrom  string      `json:"listed_from,omitempty" jsonschema:"for resource_detail: the list whose first page gave the ids, each record fetched whole"`
+	Path        string      `json:"path" jsonschema:"the page's URL path and query"`
+	PageRecords int         `json:"page_records" jsonschema:"records on the first page"`
+	Count       int         `json:"count" jsonschema:"records in all, as the server says; -1 when it does not"`
+	TotalPages  int         `json:"total_pages" jsonschema:"pages in all, as the server says; -1 when it does not"`
+	Records     []string    `json:"records" jsonschema:"the first records, each as compact JSON cut at 1500 characters"`
+	Truncated   bool        `json:"truncated" jsonschema:"the page has more records than shown"`
+	More        string      `json:"more,omitempty" jsonschema:"how to see more, when truncated"`
+	Normalized  int         `json:"normalized" jsonschema:"records the tables below were worked out from"`
+	Tables      []PageTable `json:"tables" jsonschema:"the tables and columns these records would load into (dlt's layout), root first"`
+	Next        string      `json:"next"`
+}
+
+// PreviewEndpoint reads the first page of an endpoint and shows what it would load.
+func PreviewEndpoint(d *Deps) Tool {
+	h := Hints{ReadOnly: yes(), Destructive: no(), Idempotent: yes(), OpenWorld: yes()}
+	return Tool{
+		Hints: h,
+		Def: define[PreviewEndpointIn, PreviewEndpointOut]("preview_endpoint",
+			"Read the first page of a Secoda endpoint (one request; resource_detail: the catalog's first page and one request per "+
+				"record shown) and show its first records and the tables and columns the page would load into: the child tables "+
+				"of lists, the types, the variant columns. Loads nothing and touches neither the dataset nor the pipeline state. "+
+				"Use it to check a resource's filter before run_pipeline.", h),
+		Handler: handle(func(ctx context.Context, _ mcp.CallToolRequest, in PreviewEndpointIn) (PreviewEndpointOut, string, error) {
+			limit := in.Limit
+			switch {
+			case limit == 0:
+				limit = DefaultPreviewRecords
+			case limit < 0 || limit > MaxPreviewRecords:
+				return PreviewEndpointOut{}, "", fmt.Errorf("limit %d: give 1 to %d (the tables cover the whole first page whatever the limit)", in.Limit, MaxPreviewRecords)
+			}
+			plan, r, configured, err := previewResource(d, in.Endpoint)
+			if err != nil {
+				return PreviewEndpointOut{}, "", err
+			}
+			configuredURL, rate := "", -1.0 // no config: no pacing for one page
+			if plan != nil {
+				configuredURL, rate = plan.BaseURL, plan.RequestsPerMinute
+			}
+			base, found, err := d.connect(ctx, configuredURL)
+			if err != nil {
+				return PreviewEndpointOut{}, "", err
+			}
+			c, err := secoda.New(secoda.Config{BaseURL: base, APIKey: found.Key.Reveal(), RequestsPerMinute: rate, MaxAttempts: 2,
+				HTTPClient: d.HTTPClient, Logger: d.Logger})
+			if err != nil {
+				return PreviewEndpointOut{}, "", err
+			}
+			out := PreviewEndpointOut{Endpoint: r.Endpoint.Name, Resource: r.Name, Configured: configured, ListedFrom: r.Endpoint.Parent,
+				Records: []string{}, Tables: []PageTable{}}
+			records, err := previewRecords(ctx, c, r, limit, &out)
+			if err != nil {
+				return PreviewEndpointOut{}, "", err
+			}
+			for _, raw := range records[:min(limit, len(records))] {
+				out.Records = append(out.Records, compactRecord(raw))
+			}
+			if out.PageRecords > len(out.Records) {
+				out.Truncated = true
+				out.More = fmt.Sprintf("raise limit (at most %d) to see more of this page; run_pipeline with max_pages: 1 loads it, and query_dataset reads it", MaxPreviewRecords)
+			}
+			if out.Tables, err = previewTables(r, records); err != nil {
+				return PreviewEndpointOut{}, "", err
+			}
+			out.Normalized = len(records)
+			switch {
+			case configured:
+				out.Next = "Load it with run_pipeline (max_pages: 1 first); change its filter, sort or params in " + pipeline.ConfigFileName + " and preview again."
+			case plan != nil:
+				out.Next = fmt.Sprintf("%s is not in %s: add it (scaffold_config with overwrite: true and every resource, or by hand), then run_pipeline.", r.Name, pipeline.ConfigFileName)
+			default:
+				out.Next = fmt.Sprintf("Write the config with scaffold_config (resources: [%q, ...]), then run_pipeline with max_pages: 1.", r.Name)
+			}
+			return out, previewText(out), nil
+		}),
+	}
+}
+
+// previewResource resolves the endpoint argument: a resource of the config first, then
+// an endpoint of the catalog. plan is nil when there is no config.
+func previewResource(d *Deps, name string) (*pipeline.Plan, pipeline.Resource, bool, error) {
+	plan, err := d.plan()
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		plan = nil
+	case err != nil:
+		return nil, pipeline.Resource{}, false, withConfigStep(err)
+	}
+	var configured []string
+	if plan != nil {
+		if r, ok := plan.Resource(name); ok {
+			return plan, r, true, nil
+		}
+		for _, r := range plan.Resources {
+			configured = append(configured, r.Name)
+		}
+	}
+	if e, ok := secoda.LookupEndpoint(name); ok {
+		return plan, pipeline.Resource{Name: e.Name, Endpoint: e, Disposition: e.Disposition, PrimaryKey: e.PrimaryKey, Cursor: e.Cursor,
+			Contract: normalize.EvolveAll, MaxNesting: normalize.DefaultMaxNesting}, false, nil
+	}
+	msg := fmt.Sprintf("unknown endpoint %q", name)
+	if s := secoda.Suggest(name, append(slices.Clone(configured), secoda.EndpointNames()...)); s != "" {
+		msg += fmt.Sprintf(": did you mean %s?", s)
+	}
+	if len(configured) > 0 {
+		msg += fmt.Sprintf(" The resources of %s are %s;", pipeline.ConfigFileName, strings.Join(configured, ", "))
+	}
+	return nil, pipeline.Resource{}, false, errors.New(msg + " list_endpoints lists the endpoints of the catalog")
+}
+
+// previewRecords fetches the first page of the resource (for resource_detail, the
+// details of the first limit ids of its parent's first page) and fills out's page facts.
+func previewRecords(ctx context.Context, c *secoda.Client, r pipeline.Resource, limit int, out *PreviewEndpointOut) ([]json.RawMessage, error) {
+	list := r.Endpoint
+	params := url.Values{}
+	if list.Parent != "" {
+		list, _ = secoda.LookupEndpoint(list.Parent)
+	} else {
+		for k, v := range r.Params {
+			params[k] = v
+		}
+		if r.Filter != "" {
+			params.Set("filter", r.Filter)
+		}
+		if r.Sort != "" {
+			params.Set("sort", r.Sort)
+		}
+	}
+	var page *secoda.Page
+	for p, err := range c.Pages(ctx, secoda.PageQuery{Path: list.Path, Params: params, Selector: list.Selector}) {
+		if err != nil {
+			return nil, err
+		}
+		page = p
+		break // the first page only
+	}
+	if page == nil {
+		return nil, fmt.Errorf("%s answered no page", list.Path)
+	}
+	out.Path, out.Count, out.TotalPages, out.PageRecords = page.Path, page.Count, page.TotalPages, len(page.Records)
+	if r.Endpoint.Parent == "" {
+		return page.Records, nil
+	}
+	// resource_detail: one request per record shown, as a run makes one per id.
+	var details []json.RawMessage
+	for _, raw := range page.Records[:min(limit, len(page.Records))] {
+		v, err := jsonv.Parse(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: a record is not JSON: %w", list.Path, err)
+		}
+		id, ok := v.Get(r.Endpoint.ParentField)
+		if !ok || id.Kind != jsonv.KindString && id.Kind != jsonv.KindNumber {
+			continue
+		}
+		path := strings.Replace(r.Endpoint.Path, "{id}", url.PathEscape(id.Str), 1)
+		detail, err := c.Get(ctx, path, nil)
+		if errors.Is(err, secoda.ErrNotFound) {
+			continue // deleted between the list and the fetch, as a run skips it
+		}
+		if err != nil {
+			return nil, err
+		}
+		details = append(details, detail)
+	}
+	return details, nil
+}
+
+// countingSink keeps no row: the preview wants the tables, not the data.
+type countingSink struct{}
+
+func (countingSink) Row(*normalize.Table, []normalize.Cell) error { return nil }
+
+// previewTables normalizes the records in memory, as a first load would, and lists the
+// tables and columns they make.
+func previewTables(r pipeline.Resource, records []json.RawMessage) ([]PageTable, error) {
+	norm := normalize.New(nil, normalize.Options{Resource: r.Name, Disposition: string(r.Disposition), PrimaryKey: r.PrimaryKey,
+		Contract: r.Contract, MaxNesting: r.MaxNesting, LoadID: "preview"}, countingSink{})
+	for i, raw := range records {
+		v, err := jsonv.Parse(raw)
+		if err != nil {
+			return nil, fmt.Errorf("record %d is not JSON: %w", i+1, err)
+		}
+		if err := norm.Record(v); err != nil {
+			return nil, err
+		}
+	}
+	schema, stats := norm.Schema(), norm.Stats()
+	out := []PageTable{}
+	for _, name := range schema.TableNames() {
+		t := schema.Tables[name]
+		pt := PageTable{Name: name, Parent: t.Parent, Rows: stats.Rows[name], Columns: []ColumnInfo{}}
+		for i, c := range t.Columns {
+			if i == MaxColumnsListed {
+				pt.ColumnsTruncated = true
+				break
+			}
+			pt.Columns = append(pt.Columns, ColumnInfo{Name: c.Name, DataType: string(c.Type), Nullable: c.Nullable, Variant: c.Variant, VariantOf: c.VariantOf})
+		}
+		out = append(out, pt)
+	}
+	return out, nil
+}
+
+// compactRecord is a record as one line of JSON, cut at MaxRecordChars.
+func compactRecord(raw json.RawMessage) string {
+	var b bytes.Buffer
+	s := string(raw)
+	if json.Compact(&b, raw) == nil {
+		s = b.String()
+	}
+	return cutText(s, MaxRecordChars)
+}
+
+// cutText cuts s to at most n bytes, the mark of the cut included, on a rune boundary.
+func cutText(s string, n int) string {
+	const mark = "…"
+	if len(s) <= n {
+		return s
+	}
+	cut := max(n-len(mark), 0)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
+}
+
+func previewText(out PreviewEndpointOut) string {
+	var b strings.Builder
+	src := "the catalog's defaults"
+	if out.Configured {
+		src = "its settings in " + pipeline.ConfigFileName
+	}
+	fmt.Fprintf(&b, "%s (%s, %s): ", out.Resource, out.Endpoint, src)
+	if out.ListedFrom != "" {
+		fmt.Fprintf(&b, "it fetches each record of %s whole; ", out.ListedFrom)
+	}
+	fmt.Fprintf(&b, "the first page, GET %s, has %d records", out.Path, out.PageRecords)
+	if out.Count >= 0 {
+		fmt.Fprintf(&b, " of %d", out.Count)
+	}
+	if out.TotalPages >= 0 {
+		fmt.Fprintf(&b, " (%d pages)", out.TotalPages)
+	}
+	if out.ListedFrom != "" {
+		fmt.Fprintf(&b, ".\n\nThe first %d, fetched whole:\n", len(out.Records))
+	} else {
+		fmt.Fprintf(&b, ".\n\nThe first %d records:\n", len(out.Records))
+	}
+	for _, r := range out.Records {
+		b.WriteString(r + "\n")
+	}
+	if out.Truncated {
+		b.WriteString("(" + out.More + ")\n")
+	}
+	fmt.Fprintf(&b, "\nTables these %d records would load into:\n", out.Normalized)
+	for _, t := range out.Tables {
+		fmt.Fprintf(&b, "- %s (%d rows", t.Name, t.Rows)
+		if t.Parent != "" {
+			fmt.Fprintf(&b, ", child of %s", t.Parent)
+		}
+		b.WriteString("): ")
+		cols := make([]string, len(t.Columns))
+		for i, c := range t.Columns {
+			cols[i] = c.Name + " " + c.DataType
+			if c.Variant {
+				cols[i] += " (variant of " + c.VariantOf + ")"
+			}
+		}
+		b.WriteString(strings.Join(cols, ", "))
+		if t.ColumnsTruncated {
+			b.WriteString(", …")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\nNothing was loaded. Next: " + out.Next + "\n")
+	return b.String()
+}

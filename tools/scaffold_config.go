@@ -1,0 +1,114 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/secoda-workbench/secoda-workbench/pipeline"
+)
+
+// ScaffoldConfigIn is scaffold_config's input.
+type ScaffoldConfigIn struct {
+	Resources   []string `json:"resources" jsonschema:"endpoint names from list_endpoints, each loaded into a table of the same name; an empty list selects resource_catalog, document, collection and integration"`
+	Destination string   `json:"destination,omitempty" jsonschema:"duckdb (the default and, for now, the only one)"`
+	DatasetName string   `json:"dataset_name,omitempty" jsonschema:"the schema the tables load into (default secoda_data)"`
+	Overwrite   bool     `json:"overwrite,omitempty" jsonschema:"replace an existing secoda_pipeline.toml, losing its edits (default false: an existing file is never replaced)"`
+}
+
+// ScaffoldConfigOut is scaffold_config's result.
+type ScaffoldConfigOut struct {
+	Path      string           `json:"path" jsonschema:"the file written, relative to the project folder"`
+	Resources []ConfigResource `json:"resources"`
+	Replaced  bool             `json:"replaced" jsonschema:"an existing file was replaced"`
+	Next      string           `json:"next"`
+}
+
+// ScaffoldConfig writes secoda_pipeline.toml from the endpoint catalog.
+func ScaffoldConfig(d *Deps) Tool {
+	h := Hints{ReadOnly: no(), Destructive: yes(), Idempotent: yes(), OpenWorld: no()}
+	return Tool{
+		Hints: h,
+		Def: define[ScaffoldConfigIn, ScaffoldConfigOut]("scaffold_config",
+			"Write secoda_pipeline.toml in the project folder from the endpoint catalog: one commented [resources.<name>] section per "+
+				"endpoint, with its write disposition, primary key and incremental cursor, and 60 requests a minute. It holds no secret. "+
+				"An existing file is replaced only with overwrite: true (its edits are lost). Then preview_endpoint, then run_pipeline "+
+				"with max_pages: 1.", h),
+		Handler: handle(func(ctx context.Context, _ mcp.CallToolRequest, in ScaffoldConfigIn) (ScaffoldConfigOut, string, error) {
+			path := filepath.Join(d.Dir, pipeline.ConfigFileName)
+			opts := pipeline.ScaffoldOptions{Resources: in.Resources, Destination: in.Destination, DatasetName: in.DatasetName}
+			_, err := os.Stat(path)
+			exists := err == nil
+			switch {
+			case exists && !in.Overwrite:
+				return ScaffoldConfigOut{}, "", fmt.Errorf("%s already exists in %s: call validate_config to check it, edit it, or call "+
+					"scaffold_config again with overwrite: true to replace it (its edits are lost)", pipeline.ConfigFileName, d.Dir)
+			case exists:
+				// The file being replaced may point at another region or the workspace's
+				// own domain, and the key is kept for that host: keep it.
+				if old, err := pipeline.LoadConfig(path); err == nil {
+					opts.BaseURL = old.BaseURL
+				}
+			case !errors.Is(err, fs.ErrNotExist):
+				return ScaffoldConfigOut{}, "", err
+			}
+			text, err := pipeline.Scaffold(opts)
+			if err != nil {
+				return ScaffoldConfigOut{}, "", fmt.Errorf("%w (list_endpoints lists the endpoints)", err)
+			}
+			if err := writeFileAtomic(path, []byte(text)); err != nil {
+				return ScaffoldConfigOut{}, "", err
+			}
+			plan, err := pipeline.LoadConfig(path)
+			if err != nil {
+				return ScaffoldConfigOut{}, "", fmt.Errorf("the written %s does not parse back (a bug): %w", pipeline.ConfigFileName, err)
+			}
+			out := ScaffoldConfigOut{Path: relTo(d.Dir, path), Resources: configResources(plan), Replaced: exists,
+				Next: "Look at a first page with preview_endpoint, then load one page per resource with run_pipeline max_pages: 1, then run_pipeline in full."}
+			var b strings.Builder
+			verb := "Wrote"
+			if exists {
+				verb = "Replaced"
+			}
+			fmt.Fprintf(&b, "%s %s (pipeline %s, dataset %s, %s) with %s:\n", verb, out.Path, plan.PipelineName, plan.DatasetName,
+				plan.DestinationType+":"+relTo(d.Dir, plan.DestinationPath), plural(len(out.Resources), "resource"))
+			for _, r := range out.Resources {
+				cursor := "full load each run"
+				if r.Cursor != "" {
+					cursor = "incremental on " + r.Cursor
+				}
+				fmt.Fprintf(&b, "- %s: %s, %s on %s, %s\n", r.Name, r.Path, r.Disposition, r.PrimaryKey, cursor)
+			}
+			b.WriteString("The file holds no secret; the API key stays in the OS keyring (`secoda-workbench secrets set`).\n")
+			b.WriteString("Next: " + out.Next + "\n")
+			return out, b.String(), nil
+		}),
+	}
+}
+
+// writeFileAtomic writes a file whole or not at all: a reader never sees half a config.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
