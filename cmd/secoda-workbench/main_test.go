@@ -18,9 +18,10 @@ import (
 
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 	"github.com/secoda-workbench/secoda-workbench/secrets"
+	"github.com/secoda-workbench/secoda-workbench/tools"
 )
 
-var update = flag.Bool("update", false, "rewrite generated docs (the README's endpoint table)")
+var update = flag.Bool("update", false, "rewrite generated docs (the README's endpoint table and tool reference)")
 
 // syncBuffer is a bytes.Buffer safe to read while a command writes to it.
 type syncBuffer struct {
@@ -134,21 +135,28 @@ func TestEndpointsCommand(t *testing.T) {
 	}
 }
 
-// TestReadmeEndpointTable keeps the README's endpoint table generated from the catalog;
-// `go test ./cmd/secoda-workbench -run Readme -update` rewrites it.
-func TestReadmeEndpointTable(t *testing.T) {
-	const begin, end = "<!-- endpoints:begin (generated: secoda-workbench endpoints --markdown) -->\n", "<!-- endpoints:end -->"
-	_, table, _ := runCmd(context.Background(), nil, "endpoints", "--markdown")
+// TestReadmeGeneratedSections keeps the README's endpoint table and tool reference
+// made from their sources (the endpoint catalog, the tool definitions);
+// `go test ./cmd/secoda-workbench -run Readme -update` rewrites them.
+func TestReadmeGeneratedSections(t *testing.T) {
+	_, endpoints, _ := runCmd(context.Background(), nil, "endpoints", "--markdown")
+	sections := []struct{ begin, end, text string }{
+		{"<!-- endpoints:begin (generated: secoda-workbench endpoints --markdown) -->\n", "<!-- endpoints:end -->", endpoints},
+		{"<!-- tools:begin (generated from the tool definitions in tools/) -->\n", "<!-- tools:end -->", tools.Reference(tools.All(&tools.Deps{}))},
+	}
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := string(readme)
-	i, j := strings.Index(s, begin), strings.Index(s, end)
-	if i < 0 || j < i {
-		t.Fatalf("README.md lacks the markers %q ... %q", begin, end)
+	want := s
+	for _, sec := range sections {
+		i, j := strings.Index(want, sec.begin), strings.Index(want, sec.end)
+		if i < 0 || j < i {
+			t.Fatalf("README.md lacks the markers %q ... %q", sec.begin, sec.end)
+		}
+		want = want[:i+len(sec.begin)] + sec.text + want[j:]
 	}
-	want := s[:i+len(begin)] + table + s[j:]
 	if *update {
 		if err := os.WriteFile("../../README.md", []byte(want), 0o644); err != nil {
 			t.Fatal(err)
@@ -156,7 +164,7 @@ func TestReadmeEndpointTable(t *testing.T) {
 		return
 	}
 	if want != s {
-		t.Fatal("README.md's endpoint table is stale: run `go test ./cmd/secoda-workbench -run Readme -update`")
+		t.Fatal("README.md's generated sections are stale: run `go test ./cmd/secoda-workbench -run Readme -update`")
 	}
 }
 
