@@ -143,6 +143,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newDemoCmd(a),
 		newSecretsCmd(a),
 		newServeCmd(a),
+		newInitCmd(a),
 	)
 	return root
 }
