@@ -82,14 +82,19 @@ func Apply(dir string, changes []Change) error {
 		}
 		full, err := inside(root, c.Path)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", c.Path, err)
 		}
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			return err
 		}
 		// The folder was checked before it existed; check again now it does.
 		if _, err := inside(root, c.Path); err != nil {
-			return err
+			return fmt.Errorf("%s: %w", c.Path, err)
+		}
+		// A link inside the project (CLAUDE.md -> AGENTS.md) stays a link: write its
+		// target, which inside has just checked.
+		if target, err := filepath.EvalSymlinks(full); err == nil {
+			full = target
 		}
 		mode := fs.FileMode(0o644)
 		if info, err := os.Stat(full); err == nil {
@@ -121,18 +126,33 @@ var ErrOutside = errors.New("outside the project folder")
 func inside(root, rel string) (string, error) {
 	full := filepath.Join(root, filepath.FromSlash(rel))
 	if r, err := filepath.Rel(root, full); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("%s: %w", rel, ErrOutside)
+		return "", ErrOutside
 	}
 	// The deepest part that exists, with its links resolved, must stay under root.
-	probe := full
+	probe, links := full, 0
 	for {
 		resolved, err := filepath.EvalSymlinks(probe)
 		if err == nil {
 			r, err := filepath.Rel(root, resolved)
 			if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-				return "", fmt.Errorf("%s: %w (a symbolic link leads to %s)", rel, ErrOutside, resolved)
+				return "", fmt.Errorf("%w (a symbolic link leads to %s)", ErrOutside, resolved)
 			}
 			return full, nil
+		}
+		// A link to what does not exist yet: check where it leads instead.
+		if info, err := os.Lstat(probe); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+			target, err := os.Readlink(probe)
+			if err != nil {
+				return "", err
+			}
+			if links == 40 {
+				return "", errors.New("too many symbolic links")
+			}
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(filepath.Dir(probe), target)
+			}
+			probe, links = target, links+1
+			continue
 		}
 		parent := filepath.Dir(probe)
 		if parent == probe {

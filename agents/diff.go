@@ -47,9 +47,21 @@ func Diff(c Change) string {
 				bN++
 			}
 		}
-		fmt.Fprintf(&out, "@@ -%d,%d +%d,%d @@\n", aStart+1, aN, bStart+1, bN)
+		// A range of no lines names the line before it (0 for a new file).
+		aFrom, bFrom := aStart+1, bStart+1
+		if aN == 0 {
+			aFrom--
+		}
+		if bN == 0 {
+			bFrom--
+		}
+		fmt.Fprintf(&out, "@@ -%d,%d +%d,%d @@\n", aFrom, aN, bFrom, bN)
 		for _, op := range ops[start:end] {
-			out.WriteString(string(op.kind) + op.text + "\n")
+			text, noEOL := strings.CutSuffix(op.text, "\n")
+			out.WriteString(string(op.kind) + text + "\n")
+			if noEOL {
+				out.WriteString("\\ No newline at end of file\n")
+			}
 		}
 		i = end
 	}
@@ -86,20 +98,28 @@ func lineOps(a, b []string) []lineOp {
 		case i < n && j < m && a[i] == b[j]:
 			ops = append(ops, lineOp{' ', a[i], i, j})
 			i, j = i+1, j+1
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			ops = append(ops, lineOp{'+', b[j], i, j})
-			j++
-		default:
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
+			// Removals before additions, as diff(1) and git show them.
 			ops = append(ops, lineOp{'-', a[i], i, j})
 			i++
+		default:
+			ops = append(ops, lineOp{'+', b[j], i, j})
+			j++
 		}
 	}
 	return ops
 }
 
+// splitLines cuts text into lines. A last line without its newline keeps a "\n" of
+// its own, which no other line has: it then differs from the same text with a newline,
+// as it does in the file, and Diff marks it.
 func splitLines(s string) []string {
 	if s == "" {
 		return nil
 	}
-	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	if !strings.HasSuffix(s, "\n") {
+		lines[len(lines)-1] += "\n"
+	}
+	return lines
 }

@@ -313,11 +313,11 @@ func jsonAppend(old []byte, path []string, items []string) ([]byte, error) {
 func insertMember(doc, obj []byte, ms []member, key string, value any, depth int) ([]byte, error) {
 	objStart := cap(doc) - cap(obj)
 	objEnd := objStart + len(obj) - 1 // the closing brace
-	indent := "  "
+	// An empty object's members sit one unit deeper than the line that opens it.
+	parent := indentOf(doc, objStart)
+	indent := parent + indentUnit(parent, depth-1)
 	if len(ms) > 0 {
 		indent = indentOf(doc, ms[0].start)
-	} else {
-		indent = strings.Repeat("  ", depth)
 	}
 	raw, err := marshalIndented(value, indent, depth)
 	if err != nil {
@@ -327,7 +327,7 @@ func insertMember(doc, obj []byte, ms []member, key string, value any, depth int
 	entry := "\n" + indent + string(k) + ": " + string(raw)
 	var out []byte
 	if len(ms) == 0 {
-		closing := "\n" + strings.Repeat("  ", depth-1)
+		closing := "\n" + parent
 		out = append(append([]byte{}, doc[:objStart+1]...), entry+closing...)
 		return append(out, doc[objEnd:]...), nil
 	}
@@ -346,20 +346,30 @@ func indentOf(doc []byte, pos int) string {
 	return string(doc[line+1 : i])
 }
 
-// marshalIndented writes a value indented to sit at indent.
-func marshalIndented(v any, indent string, _ int) ([]byte, error) {
-	unit := "  "
-	if strings.HasPrefix(indent, "\t") {
-		unit = "\t"
-	}
+// marshalIndented writes a value indented to sit at indent, the indent of a key at
+// nesting depth depth.
+func marshalIndented(v any, indent string, depth int) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent(indent, unit)
+	enc.SetIndent(indent, indentUnit(indent, depth))
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
+
+// indentUnit is one level of the file's indentation, judged from indent, the indent of
+// a key at nesting depth depth: a tab, or that many spaces per level (4 in a file
+// indented by 4), else two spaces.
+func indentUnit(indent string, depth int) string {
+	switch {
+	case strings.HasPrefix(indent, "\t"):
+		return "\t"
+	case depth > 0 && strings.Trim(indent, " ") == "" && len(indent)%depth == 0 && len(indent)/depth >= 2:
+		return indent[:len(indent)/depth]
+	}
+	return "  "
 }
 
 // --- TOML (.codex/config.toml) --------------------------------------------------------
@@ -437,7 +447,7 @@ func tomlTable(doc []byte, keys ...string) ([2]int, bool) {
 		}
 		at := headerStart(doc, offset)
 		if start >= 0 {
-			return [2]int{start, at}, true
+			return [2]int{start, commentsAbove(doc, start, at)}, true
 		}
 		if strings.Join(parts, ".") == strings.Join(keys, ".") {
 			start = at
@@ -447,6 +457,19 @@ func tomlTable(doc []byte, keys ...string) ([2]int, bool) {
 		return [2]int{start, len(doc)}, true
 	}
 	return [2]int{}, false
+}
+
+// commentsAbove moves a table's end, at (the next header's line), back over the comment
+// lines right above that header: they describe the next table, not this one.
+func commentsAbove(doc []byte, start, at int) int {
+	for at > start {
+		prev := bytes.LastIndexByte(doc[:at-1], '\n') + 1
+		if prev < start || !bytes.HasPrefix(bytes.TrimLeft(doc[prev:at], " \t"), []byte("#")) {
+			break
+		}
+		at = prev
+	}
+	return at
 }
 
 // headerStart is the start of the line holding offset.

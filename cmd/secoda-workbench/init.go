@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -40,9 +41,11 @@ func newInitCmd(a *app) *cobra.Command {
 				return err
 			}
 			var refused []string
+			edited := false
 			for _, c := range changes {
 				if c.Status == agents.Refused {
 					refused = append(refused, fmt.Sprintf("%s: %v", c.Path, c.Err))
+					edited = edited || errors.Is(c.Err, agents.ErrEdited)
 				}
 			}
 			if dryRun {
@@ -60,8 +63,12 @@ func newInitCmd(a *app) *cobra.Command {
 				return nil
 			}
 			if len(refused) > 0 {
-				return fmt.Errorf("nothing was written; init refuses:\n  %s\nFix those files, or run `secoda-workbench init --agent %s --force` to replace init's own files and blocks (your other text stays)",
-					strings.Join(refused, "\n  "), agent)
+				// --force replaces only what the user edited; it cannot mend the rest.
+				hint := "Fix those files and run init again."
+				if edited {
+					hint = fmt.Sprintf("Fix those files, or run `secoda-workbench init --agent %s --force` to replace init's own files and blocks (your other text stays).", agent)
+				}
+				return fmt.Errorf("nothing was written; init refuses:\n  %s\n%s", strings.Join(refused, "\n  "), hint)
 			}
 			if err := agents.Apply(dir, changes); err != nil {
 				return err
