@@ -200,7 +200,14 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 		return info, nil // nothing new: no load, no new state
 	}
 	state.Version++
-	rowsJSON, _ := json.Marshal(manifest.Rows)
+	// Rows per table of this load: the tables of unchanged resources are not loaded.
+	loaded := map[string]int64{}
+	for t, n := range manifest.Rows {
+		if !skipped[t] {
+			loaded[t] = n
+		}
+	}
+	rowsJSON, _ := json.Marshal(loaded)
 	reader, err := loadpkg.Open(pkg.Dir())
 	if err != nil {
 		return nil, err

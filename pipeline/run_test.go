@@ -396,6 +396,31 @@ func TestAnUnchangedEndpointWithoutCursorIsNotLoadedAgain(t *testing.T) {
 	}
 }
 
+// TestTheRunRecordCountsOnlyWhatWasLoaded: beside a changed resource, an unchanged one
+// is skipped, and the run's rows per table (what status and show report) leave it out.
+func TestTheRunRecordCountsOnlyWhatWasLoaded(t *testing.T) {
+	p := newProject(t, simulator.Options{Seed: 16}, "[resources.integration]\n[resources.collection]\n")
+	p.run(t, pipeline.RunOptions{})
+	p.patch(t, "collection/collections/"+p.query(t, "SELECT id FROM collection LIMIT 1")[0][0].(string), `{"title": "x"}`)
+	info := p.run(t, pipeline.RunOptions{})
+	if !info.Loaded {
+		t.Fatalf("the changed collection was not loaded:\n%s", info)
+	}
+	rows := p.query(t, fmt.Sprintf("SELECT CAST(rows AS VARCHAR) FROM secoda_data._workbench_runs WHERE load_id = '%s'", info.LoadID))[0][0].(string)
+	var got map[string]int64
+	if err := json.Unmarshal([]byte(rows), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["collection"] != 1 || len(got) == 0 {
+		t.Fatalf("rows %v", got)
+	}
+	for table := range got {
+		if strings.HasPrefix(table, "integration") {
+			t.Fatalf("the unchanged integration is counted as loaded: %v", got)
+		}
+	}
+}
+
 func TestFullRefreshDropsTablesAndState(t *testing.T) {
 	p := newProject(t, simulator.Options{Seed: 10}, "")
 	p.run(t, pipeline.RunOptions{})
