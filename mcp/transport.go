@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/loopback"
 )
 
 // ServeStdio speaks MCP on in and out until in closes or ctx ends. Only the protocol
@@ -44,7 +46,7 @@ func ServeHTTP(ctx context.Context, s *server.MCPServer, opts HTTPOptions) error
 	if err != nil {
 		return fmt.Errorf("--http %q: give host:port, such as 127.0.0.1:8765", opts.Addr)
 	}
-	if !isLoopback(host) && opts.Token == "" {
+	if !loopback.Host(host) && opts.Token == "" {
 		return fmt.Errorf("--http %s listens beyond this machine: set SECODA_WORKBENCH_MCP_TOKEN to a bearer token clients must send, or listen on 127.0.0.1", opts.Addr)
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
@@ -85,12 +87,4 @@ func requireToken(token string, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

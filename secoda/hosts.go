@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/loopback"
 )
 
 // DefaultBaseURL is the API of app.secoda.co, Secoda's US cloud.
@@ -65,7 +67,7 @@ func NormalizeBaseURL(s string) (string, error) {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !isLoopback(u.Hostname()) {
+		if !loopback.Host(u.Hostname()) {
 			return "", fmt.Errorf("base URL %s uses plain http: the API key would cross the network unencrypted; use https://%s%s", u.Redacted(), u.Host, u.Path)
 		}
 	default:
@@ -96,14 +98,6 @@ func ResolveBaseURL(configured string, getenv func(string) string) (baseURL, sou
 		return u, "config", err
 	}
 	return DefaultBaseURL, "default", nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // sameOrigin reports whether two URLs share scheme and host (with port), the boundary
