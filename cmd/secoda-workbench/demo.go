@@ -118,6 +118,7 @@ func demoReport(ctx context.Context, io *ioStreams, plan *pipeline.Plan, dir str
 		return err
 	}
 	fmt.Fprintf(io.Out, "\nQuery it yourself:\n  cd %s\n  secoda-workbench query \"select title, entity_type, updated_at from resource_catalog order by updated_at desc limit 5\"\n", relPath(dir))
+	fmt.Fprintln(io.Out, "Or look at it — loads, schema diagram, data and SQL — in your browser:\n  secoda-workbench show")
 	fmt.Fprintln(io.Out, "The config points at this demo's simulator, which has stopped; for your workspace run `secoda-workbench scaffold --force` there.")
 	return nil
 }

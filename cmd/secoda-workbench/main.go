@@ -144,6 +144,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newSecretsCmd(a),
 		newServeCmd(a),
 		newInitCmd(a),
+		newShowCmd(a),
 	)
 	return root
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -63,7 +65,7 @@ func TestScaffoldWritesAndRefusesToClobber(t *testing.T) {
 
 func TestCommandsWithoutAConfigSayWhatToDo(t *testing.T) {
 	inProject(t)
-	for _, args := range [][]string{{"run"}, {"query", "select 1"}, {"status"}, {"validate"}} {
+	for _, args := range [][]string{{"run"}, {"query", "select 1"}, {"status"}, {"validate"}, {"show", "--no-browser"}} {
 		code, _, errOut := runCmd(context.Background(), nil, args...)
 		if code != exitFailure || !strings.Contains(errOut, "secoda-workbench scaffold") {
 			t.Errorf("%v: exit %d, %s", args, code, errOut)
@@ -195,5 +197,21 @@ func TestDemo(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, pipeline.ConfigFileName)); err != nil {
 		t.Fatal(err)
+	}
+	// As the demo suggests: `show` in its folder shows the load, the diagram and the data.
+	t.Chdir(dir)
+	url, _, stop := showing(t, env, "--no-browser")
+	defer stop()
+	base, token, _ := strings.Cut(url, "/?")
+	for page, want := range map[string]string{"/?": `id="loads-count">1<`, "/schema?": `<svg id="diagram"`, "/data?table=resource_catalog&": `<table id="rows">`} {
+		resp, err := http.Get(base + page + token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("show after the demo, %s: %d, no %q", page, resp.StatusCode, want)
+		}
 	}
 }

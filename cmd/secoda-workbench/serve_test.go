@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -52,9 +51,9 @@ func binary(t testing.TB) string {
 }
 
 // stdioServer starts `secoda-workbench serve` in dir, over stdio, as an agent does.
-func stdioServer(t *testing.T, dir string, env []string) (*client.Client, *bytes.Buffer) {
+func stdioServer(t *testing.T, dir string, env []string) (*client.Client, *syncBuffer) {
 	t.Helper()
-	var stderr syncBuf
+	stderr := &syncBuffer{}
 	c, err := client.NewStdioMCPClientWithOptions(binary(t), env, []string{"serve"},
 		transport.WithCommandFunc(func(ctx context.Context, command string, env []string, args []string) (*exec.Cmd, error) {
 			cmd := exec.CommandContext(ctx, command, args...)
@@ -62,7 +61,7 @@ func stdioServer(t *testing.T, dir string, env []string) (*client.Client, *bytes
 			cmd.Dir = dir
 			return cmd, nil
 		}),
-		transport.WithCommandStderrWriter(&stderr))
+		transport.WithCommandStderrWriter(stderr))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,16 +74,8 @@ func stdioServer(t *testing.T, dir string, env []string) (*client.Client, *bytes
 	if _, err := c.Initialize(ctx, init); err != nil {
 		t.Fatalf("initialize: %v (stderr: %s)", err, stderr.String())
 	}
-	return c, &stderr.b
+	return c, stderr
 }
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func callTool(ctx context.Context, c *client.Client, name string, args map[string]any) (*mcpgo.CallToolResult, error) {
 	req := mcpgo.CallToolRequest{}

@@ -1,0 +1,647 @@
+// Package dashboard is `show`: a local web page of the pipeline — its loads, its
+// schema drawn as a diagram, a table browser and a SQL box — served from the binary on
+// loopback, with a random token in the URL. Pages are rendered on the server from
+// embedded templates and SVG the program draws; nothing comes from anywhere else. Every
+// request opens the DuckDB file read-only and closes it, so a run can load meanwhile.
+package dashboard
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/loopback"
+	"github.com/secoda-workbench/secoda-workbench/internal/table"
+	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+)
+
+//go:embed web
+var web embed.FS
+
+// Limits of the pages: rows per page of the browser, rows of a SQL answer, loads shown.
+const (
+	PageSize      = 50
+	SQLLimit      = 500
+	LoadsShown    = 20
+	RequestBudget = 30 * time.Second
+)
+
+const cookieName = "secoda_workbench_token"
+
+// Server is the dashboard of one project.
+type Server struct {
+	plan  *pipeline.Plan
+	dest  *duckdb.Destination
+	token string
+	tmpl  *template.Template
+	mux   *http.ServeMux
+}
+
+// New makes the dashboard of a plan with a fresh random token.
+func New(plan *pipeline.Plan) (*Server, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	tmpl, err := template.New("").ParseFS(web, "web/*.html")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{plan: plan, dest: duckdb.New(plan.DestinationPath, plan.DatasetName), token: hex.EncodeToString(b), tmpl: tmpl, mux: http.NewServeMux()}
+	static, _ := fs.Sub(web, "web")
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.mux.HandleFunc("GET /{$}", s.overviewPage)
+	s.mux.HandleFunc("GET /schema", s.schemaPage)
+	s.mux.HandleFunc("GET /data", s.dataPage)
+	s.mux.HandleFunc("GET /sql", s.sqlPage)
+	s.mux.HandleFunc("POST /sql", s.sqlPage)
+	s.mux.HandleFunc("GET /api/overview", s.apiOverview)
+	s.mux.HandleFunc("GET /api/schema", s.apiSchema)
+	s.mux.HandleFunc("GET /api/rows", s.apiRows)
+	s.mux.HandleFunc("POST /api/query", s.apiQuery)
+	return s, nil
+}
+
+// Token is the secret every request carries (in the URL, then a cookie).
+func (s *Server) Token() string { return s.token }
+
+// Serve listens on addr, which must be a loopback address ("127.0.0.1:0" picks a free
+// port), and serves until ctx ends. ready, when set, is told the URL to open, token
+// included, once the server listens.
+func (s *Server) Serve(ctx context.Context, addr string, ready func(url string)) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: give host:port, such as 127.0.0.1:8080 (port 0 picks a free one)", addr)
+	}
+	if !loopback.Host(host) {
+		return fmt.Errorf("--addr %s: the dashboard listens on this machine only; give 127.0.0.1:PORT or localhost:PORT", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w (is another program on that port? port 0 picks a free one)", addr, err)
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	if ready != nil {
+		ready(s.URL(ln.Addr().String()))
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	}
+}
+
+// URL is the address of the overview on host:port, with the token.
+func (s *Server) URL(hostPort string) string {
+	return "http://" + hostPort + s.link("/", nil)
+}
+
+// ServeHTTP checks the Host header (a page elsewhere that rebinds its own name to
+// 127.0.0.1 gets nothing) and the token, then serves.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	host, _, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host = r.Host
+	}
+	if !loopback.Host(host) {
+		http.Error(w, "forbidden: the dashboard answers only to 127.0.0.1 or localhost", http.StatusForbidden)
+		return
+	}
+	got := r.URL.Query().Get("token")
+	if got == "" {
+		if c, err := r.Cookie(cookieName); err == nil {
+			got = c.Value
+		}
+	}
+	if subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
+		http.Error(w, "forbidden: open the URL `secoda-workbench show` printed (it carries this run's token)", http.StatusForbidden)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	s.mux.ServeHTTP(w, r)
+}
+
+// link builds a URL of the dashboard with the token.
+func (s *Server) link(path string, q url.Values) string {
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set("token", s.token)
+	return path + "?" + q.Encode()
+}
+
+type navItem struct {
+	Name, Href string
+	Current    bool
+}
+
+// page is what every page's layout needs.
+type page struct {
+	Title, Token, Pipeline, Dataset, Location string
+	Nav                                       []navItem
+}
+
+func (s *Server) page(title string) page {
+	p := page{Title: title, Token: s.token, Pipeline: s.plan.PipelineName, Dataset: s.plan.DatasetName,
+		Location: s.plan.DestinationType + ":" + s.plan.DestinationPath}
+	for _, n := range []struct{ name, path string }{{"Overview", "/"}, {"Schema", "/schema"}, {"Data", "/data"}, {"SQL", "/sql"}} {
+		p.Nav = append(p.Nav, navItem{Name: n.name, Href: s.link(n.path, nil), Current: n.name == title})
+	}
+	return p
+}
+
+func (s *Server) render(w http.ResponseWriter, name string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := s.tmpl.ExecuteTemplate(w, name, data); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
+}
+
+func (s *Server) ctx(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), RequestBudget)
+}
+
+// --- overview -------------------------------------------------------------------------
+
+type loadRow struct {
+	LoadID, Status, Started, Duration       string
+	Records, Requests, Retries, RateLimited int64
+	Rows                                    []tableRows
+	seconds                                 float64
+	total                                   int64
+}
+
+type tableRows struct {
+	Name string `json:"name"`
+	Rows int64  `json:"rows"`
+}
+
+type cursorRow struct{ Resource, Field, Value string }
+
+type overview struct {
+	page
+	Loaded        bool
+	Loads         []loadRow
+	Chart         template.HTML
+	Cursors       []cursorRow
+	TableCount    int
+	TotalRows     int64
+	SchemaVersion int
+}
+
+func (s *Server) overview(ctx context.Context) (*overview, error) {
+	o := &overview{page: s.page("Overview")}
+	stored, err := s.dest.ReadStored(ctx, s.plan.PipelineName)
+	if err != nil {
+		return nil, err
+	}
+	if stored.Schema == nil {
+		return o, nil
+	}
+	o.Loaded, o.SchemaVersion = true, stored.Schema.Version
+	state, err := pipeline.ParseState(s.plan, stored.State)
+	if err != nil {
+		return nil, err
+	}
+	for res, fields := range state.Cursors() {
+		for f, v := range fields {
+			o.Cursors = append(o.Cursors, cursorRow{res, f, v})
+		}
+	}
+	sort.Slice(o.Cursors, func(i, j int) bool { return o.Cursors[i].Resource < o.Cursors[j].Resource })
+	loads, err := s.dest.Loads(ctx, LoadsShown)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range loads {
+		lr := loadRow{LoadID: l.LoadID, Status: "loaded", Records: l.Records, Requests: l.Requests, Retries: l.Retries, RateLimited: l.RateLimited,
+			Started: "-", Duration: "-"}
+		if l.Status != 0 {
+			lr.Status = fmt.Sprintf("status %d", l.Status)
+		}
+		if !l.StartedAt.IsZero() {
+			lr.Started = l.StartedAt.Local().Format("2006-01-02 15:04:05")
+			d := l.InsertedAt.Sub(l.StartedAt)
+			lr.seconds, lr.Duration = d.Seconds(), d.Round(10*time.Millisecond).String()
+		}
+		var rows map[string]int64
+		_ = json.Unmarshal([]byte(l.RowsJSON), &rows)
+		for t, n := range rows {
+			lr.Rows = append(lr.Rows, tableRows{t, n})
+			lr.total += n
+		}
+		sort.Slice(lr.Rows, func(i, j int) bool { return lr.Rows[i].Name < lr.Rows[j].Name })
+		o.Loads = append(o.Loads, lr)
+	}
+	var points []loadPoint
+	for i := len(o.Loads) - 1; i >= 0; i-- { // oldest first
+		l := o.Loads[i]
+		points = append(points, loadPoint{Label: shortLoad(l.LoadID), Rows: l.total, Seconds: l.seconds})
+	}
+	o.Chart = loadChart(points)
+	counts, err := s.dest.TableRows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for t, n := range counts {
+		if !system(t) {
+			o.TableCount++
+			o.TotalRows += n
+		}
+	}
+	return o, nil
+}
+
+// shortLoad labels a load by its time of day.
+func shortLoad(id string) string {
+	sec, err := strconv.ParseFloat(id, 64)
+	if err != nil {
+		return id
+	}
+	return time.Unix(int64(sec), 0).Local().Format("01-02 15:04:05")
+}
+
+func system(t string) bool { return strings.HasPrefix(t, "_dlt_") || t == "_workbench_runs" }
+
+func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	o, err := s.overview(ctx)
+	if err != nil {
+		s.failPage(w, "Overview", err)
+		return
+	}
+	s.render(w, "overview.html", o)
+}
+
+// failPage shows an error plainly, in the page's frame.
+func (s *Server) failPage(w http.ResponseWriter, title string, err error) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	status := http.StatusInternalServerError
+	if errors.Is(err, duckdb.ErrInUse) {
+		status = http.StatusServiceUnavailable
+	}
+	w.WriteHeader(status)
+	_ = s.tmpl.ExecuteTemplate(w, "top", s.page(title))
+	fmt.Fprintf(w, `<p class="err" id="error">%s</p>`, template.HTMLEscapeString(err.Error()))
+	_ = s.tmpl.ExecuteTemplate(w, "bottom", nil)
+}
+
+// --- schema ---------------------------------------------------------------------------
+
+type schemaTable struct {
+	Name, Parent, Disposition, Href string
+	Rows                            int64
+	Columns                         []*normalize.Column
+}
+
+type schemaPage struct {
+	page
+	Loaded  bool
+	Tables  []schemaTable
+	Diagram template.HTML
+}
+
+func (s *Server) schema(ctx context.Context) (*schemaPage, error) {
+	sp := &schemaPage{page: s.page("Schema")}
+	stored, err := s.dest.ReadStored(ctx, s.plan.PipelineName)
+	if err != nil || stored.Schema == nil {
+		return sp, err
+	}
+	counts, err := s.dest.TableRows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sp.Loaded = true
+	var nodes []node
+	for _, name := range stored.Schema.TableNames() {
+		t := stored.Schema.Tables[name]
+		href := s.link("/data", url.Values{"table": {name}})
+		sp.Tables = append(sp.Tables, schemaTable{Name: name, Parent: t.Parent, Disposition: t.Disposition, Href: href, Rows: counts[name], Columns: t.Columns})
+		nodes = append(nodes, node{Name: name, Parent: t.Parent, Href: href, Rows: counts[name], Columns: len(t.Columns)})
+	}
+	sp.Diagram = schemaDiagram(nodes)
+	return sp, nil
+}
+
+func (s *Server) schemaPage(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	sp, err := s.schema(ctx)
+	if err != nil {
+		s.failPage(w, "Schema", err)
+		return
+	}
+	s.render(w, "schema.html", sp)
+}
+
+// --- data -----------------------------------------------------------------------------
+
+type column struct{ Name, SortHref, Arrow string }
+
+type dataPage struct {
+	page
+	Loaded                  bool
+	Tables                  []string
+	Table, Sort, Dir, Error string
+	Columns                 []column
+	Rows                    [][]string
+	Page, Pages             int
+	From, To, Total         int64
+	PrevHref, NextHref      string
+	raw                     *duckdb.QueryResult
+}
+
+// rows reads one page of a table, sorted by one of its columns. The table and the
+// column must exist (they are checked, then quoted), so nothing of the URL reaches the
+// SQL unchecked.
+func (s *Server) rows(ctx context.Context, q url.Values) (*dataPage, error) {
+	dp := &dataPage{page: s.page("Data"), Page: 1}
+	counts, err := s.dest.TableRows(ctx)
+	if errors.Is(err, duckdb.ErrNoData) {
+		return dp, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	dp.Loaded = true
+	for t := range counts {
+		dp.Tables = append(dp.Tables, t)
+	}
+	sort.Slice(dp.Tables, func(i, j int) bool {
+		if system(dp.Tables[i]) != system(dp.Tables[j]) {
+			return !system(dp.Tables[i])
+		}
+		return dp.Tables[i] < dp.Tables[j]
+	})
+	dp.Table = q.Get("table")
+	if dp.Table == "" && len(dp.Tables) > 0 {
+		dp.Table = dp.Tables[0]
+	}
+	if _, ok := counts[dp.Table]; !ok {
+		if dp.Table != "" {
+			dp.Error = fmt.Sprintf("no table %q in the dataset", dp.Table)
+		}
+		dp.Table = ""
+		return dp, nil
+	}
+	dp.Total = counts[dp.Table]
+	ident := `"` + strings.ReplaceAll(dp.Table, `"`, `""`) + `"`
+	probe, err := s.dest.Query(ctx, "SELECT * FROM "+ident+" LIMIT 0", 1)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 {
+		dp.Page = n
+	}
+	dp.Pages = int(max(1, (dp.Total+PageSize-1)/PageSize))
+	dp.Page = min(dp.Page, dp.Pages)
+	dp.Sort, dp.Dir = q.Get("sort"), strings.ToLower(q.Get("dir"))
+	if dp.Dir != "desc" {
+		dp.Dir = "asc"
+	}
+	offset := int64(dp.Page-1) * PageSize
+	query := fmt.Sprintf("SELECT * FROM %s LIMIT %d OFFSET %d", ident, PageSize, offset)
+	if dp.Sort != "" {
+		found := false
+		for _, c := range probe.Columns {
+			found = found || c == dp.Sort
+		}
+		if !found {
+			dp.Error = fmt.Sprintf("no column %q in %s", dp.Sort, dp.Table)
+			dp.Sort = ""
+		} else {
+			// Sort the key alone, then fetch the page's rows by rowid: twenty times
+			// faster than sorting whole rows on a wide table. rowid breaks ties, so
+			// pages neither repeat nor skip rows of equal keys.
+			order := `"` + strings.ReplaceAll(dp.Sort, `"`, `""`) + `" ` + strings.ToUpper(dp.Dir) + " NULLS LAST"
+			query = fmt.Sprintf("SELECT t.* FROM (SELECT rowid AS k FROM %s ORDER BY %s, rowid LIMIT %d OFFSET %d) page JOIN %s t ON t.rowid = page.k ORDER BY t.%s, t.rowid",
+				ident, order, PageSize, offset, ident, order)
+		}
+	}
+	res, err := s.dest.Query(ctx, query, PageSize)
+	if err != nil {
+		return nil, err
+	}
+	dp.raw = res
+	for _, c := range probe.Columns {
+		dir, arrow := "asc", ""
+		if c == dp.Sort {
+			if dp.Dir == "asc" {
+				dir, arrow = "desc", " ▲"
+			} else {
+				arrow = " ▼"
+			}
+		}
+		dp.Columns = append(dp.Columns, column{Name: c, Arrow: arrow, SortHref: s.link("/data", url.Values{"table": {dp.Table}, "sort": {c}, "dir": {dir}})})
+	}
+	for _, r := range res.Rows {
+		cells := make([]string, len(r))
+		for i, v := range r {
+			cells[i] = cut(table.Text(v), 120)
+		}
+		dp.Rows = append(dp.Rows, cells)
+	}
+	dp.From, dp.To = min(offset+1, dp.Total), offset+int64(len(res.Rows))
+	nav := func(p int) string {
+		v := url.Values{"table": {dp.Table}, "page": {strconv.Itoa(p)}}
+		if dp.Sort != "" {
+			v.Set("sort", dp.Sort)
+			v.Set("dir", dp.Dir)
+		}
+		return s.link("/data", v)
+	}
+	if dp.Page > 1 {
+		dp.PrevHref = nav(dp.Page - 1)
+	}
+	if dp.Page < dp.Pages {
+		dp.NextHref = nav(dp.Page + 1)
+	}
+	return dp, nil
+}
+
+func (s *Server) dataPage(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	dp, err := s.rows(ctx, r.URL.Query())
+	if err != nil {
+		s.failPage(w, "Data", err)
+		return
+	}
+	s.render(w, "data.html", dp)
+}
+
+// --- SQL ------------------------------------------------------------------------------
+
+type sqlPage struct {
+	page
+	SQL, Error string
+	Limit      int
+	Result     *duckdb.QueryResult
+	Cells      [][]string
+}
+
+func (s *Server) sqlPage(w http.ResponseWriter, r *http.Request) {
+	sp := &sqlPage{page: s.page("SQL"), Limit: SQLLimit, SQL: "SELECT entity_type, count(*) AS resources FROM resource_catalog GROUP BY 1 ORDER BY 2 DESC"}
+	if r.Method == http.MethodPost {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		sp.SQL = r.PostForm.Get("q")
+		ctx, cancel := s.ctx(r)
+		defer cancel()
+		res, err := s.dest.Query(ctx, sp.SQL, SQLLimit)
+		if err != nil {
+			sp.Error = err.Error()
+		} else {
+			sp.Result = res
+			for _, row := range res.Rows {
+				cells := make([]string, len(row))
+				for i, v := range row {
+					cells[i] = cut(table.Text(v), 200)
+				}
+				sp.Cells = append(sp.Cells, cells)
+			}
+		}
+	}
+	s.render(w, "sql.html", sp)
+}
+
+// --- JSON API -------------------------------------------------------------------------
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func apiError(w http.ResponseWriter, err error) {
+	status := http.StatusBadRequest
+	switch {
+	case errors.Is(err, duckdb.ErrInUse):
+		status = http.StatusServiceUnavailable
+	case errors.Is(err, duckdb.ErrNoData):
+		status = http.StatusNotFound
+	}
+	writeJSON(w, status, map[string]string{"error": err.Error()})
+}
+
+func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	o, err := s.overview(ctx)
+	if err != nil {
+		apiError(w, err)
+		return
+	}
+	type load struct {
+		LoadID      string      `json:"load_id"`
+		Status      string      `json:"status"`
+		Started     string      `json:"started"`
+		Seconds     float64     `json:"seconds"`
+		Records     int64       `json:"records"`
+		Rows        []tableRows `json:"rows"`
+		Retries     int64       `json:"retries"`
+		RateLimited int64       `json:"rate_limited"`
+	}
+	out := struct {
+		Loaded  bool                `json:"loaded"`
+		Loads   []load              `json:"loads"`
+		Cursors []map[string]string `json:"cursors"`
+		Tables  int                 `json:"tables"`
+		Rows    int64               `json:"rows"`
+	}{Loaded: o.Loaded, Tables: o.TableCount, Rows: o.TotalRows, Loads: []load{}, Cursors: []map[string]string{}}
+	for _, l := range o.Loads {
+		out.Loads = append(out.Loads, load{l.LoadID, l.Status, l.Started, l.seconds, l.Records, l.Rows, l.Retries, l.RateLimited})
+	}
+	for _, c := range o.Cursors {
+		out.Cursors = append(out.Cursors, map[string]string{"resource": c.Resource, "field": c.Field, "value": c.Value})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) apiSchema(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	sp, err := s.schema(ctx)
+	if err != nil {
+		apiError(w, err)
+		return
+	}
+	type tbl struct {
+		Name        string              `json:"name"`
+		Parent      string              `json:"parent,omitempty"`
+		Disposition string              `json:"write_disposition,omitempty"`
+		Rows        int64               `json:"rows"`
+		Columns     []*normalize.Column `json:"columns"`
+	}
+	out := []tbl{}
+	for _, t := range sp.Tables {
+		out = append(out, tbl{t.Name, t.Parent, t.Disposition, t.Rows, t.Columns})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"loaded": sp.Loaded, "tables": out})
+}
+
+func (s *Server) apiRows(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	dp, err := s.rows(ctx, r.URL.Query())
+	if err == nil && !dp.Loaded {
+		err = fmt.Errorf("%w: run `secoda-workbench run` first", duckdb.ErrNoData)
+	}
+	if err == nil && dp.Error != "" {
+		err = errors.New(dp.Error)
+	}
+	if err != nil {
+		apiError(w, err)
+		return
+	}
+	rows := []map[string]any{}
+	if dp.raw != nil {
+		rows = table.Objects(dp.raw.Columns, dp.raw.Rows)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"table": dp.Table, "page": dp.Page, "pages": dp.Pages, "total": dp.Total, "sort": dp.Sort, "dir": dp.Dir, "rows": rows})
+}
+
+func (s *Server) apiQuery(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		SQL string `json:"sql"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil {
+		apiError(w, fmt.Errorf("the body must be {\"sql\": \"...\"}: %w", err))
+		return
+	}
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	res, err := s.dest.Query(ctx, in.SQL, SQLLimit)
+	if err != nil {
+		apiError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"columns": res.Columns, "rows": table.Objects(res.Columns, res.Rows), "truncated": res.Truncated})
+}
