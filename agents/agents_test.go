@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/filetree"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -377,7 +378,7 @@ func checkSettings(t *testing.T, dir string, fixtures []fixture) {
 // assertIdempotent plans again: every file unchanged, and applying changes no byte.
 func assertIdempotent(t *testing.T, dir string, a Agent, o Options) {
 	t.Helper()
-	before := snapshot(t, dir)
+	before := filetree.Snapshot(t, dir)
 	again, err := Plan(dir, a, o)
 	if err != nil {
 		t.Fatal(err)
@@ -390,7 +391,7 @@ func assertIdempotent(t *testing.T, dir string, a Agent, o Options) {
 	if err := Apply(dir, again); err != nil {
 		t.Fatal(err)
 	}
-	if after := snapshot(t, dir); !reflect.DeepEqual(before, after) {
+	if after := filetree.Snapshot(t, dir); !reflect.DeepEqual(before, after) {
 		t.Error("a second run changed the files")
 	}
 }
@@ -753,35 +754,6 @@ func makePath(t *testing.T, dir, p string) {
 		return
 	}
 	writeFile(t, dir, p, "{}\n")
-}
-
-// snapshot is every file, folder and link under dir, with contents and link targets.
-func snapshot(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			out[rel] = "link to " + target
-			return err
-		case d.IsDir():
-			out[rel+"/"] = ""
-		default:
-			b, err := os.ReadFile(p)
-			out[rel] = string(b)
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // TestJSONShapes merges the server into JSON files of other shapes: each stays valid,

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/filetree"
 )
 
 // TestLinkOutsideIsRefused: a folder or file of the project that is a symbolic link
@@ -41,7 +43,7 @@ func TestLinkOutsideIsRefused(t *testing.T) {
 			if err := os.Symlink(target, filepath.Join(project, tt.link)); err != nil {
 				t.Fatal(err)
 			}
-			before := snapshot(t, outside)
+			before := filetree.Snapshot(t, outside)
 
 			changes, err := Plan(project, tt.agent, testOptions)
 			if err != nil {
@@ -62,7 +64,7 @@ func TestLinkOutsideIsRefused(t *testing.T) {
 			if err := Apply(project, changes); err != nil {
 				t.Fatal(err)
 			}
-			if after := snapshot(t, outside); !reflect.DeepEqual(before, after) {
+			if after := filetree.Snapshot(t, outside); !reflect.DeepEqual(before, after) {
 				t.Errorf("init wrote outside the project: %v", after)
 			}
 			if info, err := os.Lstat(filepath.Join(project, tt.link)); err != nil || info.Mode()&os.ModeSymlink == 0 {

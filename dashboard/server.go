@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/secoda-workbench/secoda-workbench/internal/httpserve"
 	"github.com/secoda-workbench/secoda-workbench/internal/loopback"
 	"github.com/secoda-workbench/secoda-workbench/internal/table"
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
@@ -100,16 +101,7 @@ func (s *Server) Serve(ctx context.Context, addr string, ready func(url string))
 	if ready != nil {
 		ready(s.URL(ln.Addr().String()))
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(sctx)
-	}
+	return httpserve.Serve(ctx, srv, ln)
 }
 
 // URL is the address of the overview on host:port, with the token.

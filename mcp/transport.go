@@ -14,6 +14,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/secoda-workbench/secoda-workbench/internal/httpserve"
 	"github.com/secoda-workbench/secoda-workbench/internal/loopback"
 )
 
@@ -60,17 +61,7 @@ func ServeHTTP(ctx context.Context, s *server.MCPServer, opts HTTPOptions) error
 	if opts.Ready != nil {
 		opts.Ready("http://" + ln.Addr().String() + "/mcp")
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = mcpHandler.Shutdown(sctx)
-		return srv.Shutdown(sctx)
-	}
+	return httpserve.Serve(ctx, srv, ln, mcpHandler.Shutdown)
 }
 
 // requireToken refuses requests without the bearer token, when there is one.

@@ -21,6 +21,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
+	"github.com/secoda-workbench/secoda-workbench/secrets/secretstest"
 )
 
 func newKey(t testing.TB) string {
@@ -28,52 +29,6 @@ func newKey(t testing.TB) string {
 	rand.Read(b)
 	h := hex.EncodeToString(b)
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-// memStore is an in-memory keyring, or one that fails or hangs.
-type memStore struct {
-	m    map[string]string
-	err  error
-	hang chan struct{}
-}
-
-func (s *memStore) Get(service, account string) (string, error) {
-	if s.hang != nil {
-		<-s.hang
-	}
-	if s.err != nil {
-		return "", s.err
-	}
-	v, ok := s.m[service+"/"+account]
-	if !ok {
-		return "", keyring.ErrNotFound
-	}
-	return v, nil
-}
-
-func (s *memStore) Set(service, account, secret string) error {
-	if s.hang != nil {
-		<-s.hang
-	}
-	if s.err != nil {
-		return s.err
-	}
-	if s.m == nil {
-		s.m = map[string]string{}
-	}
-	s.m[service+"/"+account] = secret
-	return nil
-}
-
-func (s *memStore) Delete(service, account string) error {
-	if s.err != nil {
-		return s.err
-	}
-	if _, ok := s.m[service+"/"+account]; !ok {
-		return keyring.ErrNotFound
-	}
-	delete(s.m, service+"/"+account)
-	return nil
 }
 
 func TestKeyringWithGoKeyringsMock(t *testing.T) {
@@ -122,7 +77,7 @@ func TestKeyringErrorsBecomeTheProgramsOwn(t *testing.T) {
 		{errors.New("something else"), ErrUnavailable, "something else"},
 	}
 	for _, tt := range tests {
-		k := NewKeyring(&memStore{err: tt.err}, time.Second)
+		k := NewKeyring(&secretstest.MemStore{Err: tt.err}, time.Second)
 		_, err := k.Get(context.Background(), "h")
 		if !errors.Is(err, tt.kind) || !strings.Contains(err.Error(), tt.why) {
 			t.Errorf("%v became %v", tt.err, err)
@@ -133,7 +88,7 @@ func TestKeyringErrorsBecomeTheProgramsOwn(t *testing.T) {
 func TestAHangingKeyringTimesOut(t *testing.T) {
 	hang := make(chan struct{})
 	defer close(hang)
-	k := NewKeyring(&memStore{hang: hang}, 50*time.Millisecond)
+	k := NewKeyring(&secretstest.MemStore{Hang: hang}, 50*time.Millisecond)
 	start := time.Now()
 	_, err := k.Get(context.Background(), "h")
 	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "did not answer within 50ms") {
@@ -151,7 +106,7 @@ func TestFindOrder(t *testing.T) {
 	dlt := filepath.Join(dir, ".dlt", "secrets.toml")
 	os.MkdirAll(filepath.Dir(dlt), 0o755)
 	os.WriteFile(dlt, []byte("[sources.secoda_source]\napi_key = \""+dltKey+"\"\n"), 0o600)
-	store := &memStore{}
+	store := &secretstest.MemStore{}
 	env := map[string]string{"SECODA_API_KEY": envKey}
 	f := &Finder{Getenv: func(k string) string { return env[k] }, Keyring: NewKeyring(store, time.Second), Insecure: insecure, Dlt: dlt}
 	ctx := context.Background()
@@ -179,7 +134,7 @@ func TestFindOrder(t *testing.T) {
 		t.Fatalf("nothing anywhere: %v", err)
 	}
 	// An unavailable keyring is skipped, and said so when nothing else has a key.
-	f.Keyring = NewKeyring(&memStore{err: errors.New("dbus: DBUS_SESSION_BUS_ADDRESS not set")}, time.Second)
+	f.Keyring = NewKeyring(&secretstest.MemStore{Err: errors.New("dbus: DBUS_SESSION_BUS_ADDRESS not set")}, time.Second)
 	_, err = f.Find(ctx, "api.secoda.co")
 	if !errors.Is(err, ErrNoKey) || !strings.Contains(err.Error(), "keyring was not readable") {
 		t.Fatalf("%v", err)
@@ -293,7 +248,7 @@ func TestInspect(t *testing.T) {
 	defer srv.Close()
 	base := srv.URL + "/api/v1"
 	host := strings.TrimPrefix(srv.URL, "http://")
-	store := &memStore{}
+	store := &secretstest.MemStore{}
 	f := &Finder{Getenv: func(string) string { return "" }, Keyring: NewKeyring(store, time.Second)}
 	ctx := context.Background()
 
@@ -324,7 +279,7 @@ func TestInspect(t *testing.T) {
 func TestStoreWithoutAKeyringOffersTheAlternatives(t *testing.T) {
 	dir := t.TempDir()
 	f := &Finder{Getenv: func(string) string { return "" }, Insecure: filepath.Join(dir, "insecure.toml"),
-		Keyring: NewKeyring(&memStore{err: errors.New("The name org.freedesktop.secrets was not provided by any .service files")}, time.Second)}
+		Keyring: NewKeyring(&secretstest.MemStore{Err: errors.New("The name org.freedesktop.secrets was not provided by any .service files")}, time.Second)}
 	key := NewSecret(newKey(t))
 	_, err := f.Store(context.Background(), "api.secoda.co", key, false)
 	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "SECODA_API_KEY") || !strings.Contains(err.Error(), "--insecure-storage") {

@@ -9,53 +9,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
-	"github.com/zalando/go-keyring"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 	"github.com/secoda-workbench/secoda-workbench/secrets"
+	"github.com/secoda-workbench/secoda-workbench/secrets/secretstest"
 )
-
-// memStore is an in-memory OS keyring.
-type memStore struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-func (s *memStore) Get(service, account string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if v, ok := s.m[service+"/"+account]; ok {
-		return v, nil
-	}
-	return "", keyring.ErrNotFound
-}
-
-func (s *memStore) Set(service, account, secret string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string]string{}
-	}
-	s.m[service+"/"+account] = secret
-	return nil
-}
-
-func (s *memStore) Delete(service, account string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.m[service+"/"+account]; !ok {
-		return keyring.ErrNotFound
-	}
-	delete(s.m, service+"/"+account)
-	return nil
-}
 
 // fixture is an empty project folder, a simulator, and Deps pointing at both, with the
 // simulator's key in SECODA_API_KEY.
@@ -82,7 +46,7 @@ func newFixture(t testing.TB, opts simulator.Options) *fixture {
 	t.Cleanup(f.srv.Close)
 	f.env = map[string]string{"SECODA_API_KEY": f.key, "SECODA_API_URL": f.srv.URL + "/api/v1"}
 	dir := t.TempDir()
-	f.d = &Deps{Dir: dir, Getenv: func(k string) string { return f.env[k] }, Keyring: secrets.NewKeyring(&memStore{}, time.Second),
+	f.d = &Deps{Dir: dir, Getenv: func(k string) string { return f.env[k] }, Keyring: secrets.NewKeyring(&secretstest.MemStore{}, time.Second),
 		Insecure: filepath.Join(dir, "insecure.toml"), Redactor: &secrets.Redactor{}}
 	return f
 }

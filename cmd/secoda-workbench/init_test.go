@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,7 +16,9 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/secoda-workbench/secoda-workbench/agents"
+	"github.com/secoda-workbench/secoda-workbench/internal/filetree"
 	"github.com/secoda-workbench/secoda-workbench/secrets"
+	"github.com/secoda-workbench/secoda-workbench/secrets/secretstest"
 )
 
 // initProject runs the test in a fresh project folder, with a home folder that shows
@@ -36,7 +37,7 @@ func initProject(t *testing.T) (dir, home string, ta *testApp) {
 	key := "sk_test_" + hex.EncodeToString(b)
 	t.Setenv("SECODA_API_KEY", key)
 	ta = &testApp{
-		store:    &memStore{},
+		store:    &secretstest.MemStore{},
 		env:      map[string]string{"SECODA_API_KEY": key, "SECODA_API_URL": "https://api.secoda.co/api/v1"},
 		insecure: filepath.Join(home, ".config", "secoda-workbench", "insecure-credentials.toml"),
 	}
@@ -103,7 +104,7 @@ func TestInitWiresEachAgent(t *testing.T) {
 				}
 			}
 
-			before := projectFiles(t, dir)
+			before := filetree.Snapshot(t, dir)
 			code, out, errOut = ta.run(context.Background(), "init", "--agent", string(a))
 			if code != exitOK {
 				t.Fatalf("second run: exit %d\n%s\n%s", code, out, errOut)
@@ -113,7 +114,7 @@ func TestInitWiresEachAgent(t *testing.T) {
 					t.Errorf("second run: %s is not unchanged:\n%s", path, out)
 				}
 			}
-			if after := projectFiles(t, dir); !reflect.DeepEqual(before, after) {
+			if after := filetree.Snapshot(t, dir); !reflect.DeepEqual(before, after) {
 				t.Error("a second run changed the files")
 			}
 		})
@@ -173,7 +174,7 @@ func checkEnvByReference(t *testing.T, dir string, a agents.Agent) {
 // from the environment (only references to them).
 func checkNoKey(t *testing.T, dir, key string) {
 	t.Helper()
-	for path, content := range projectFiles(t, dir) {
+	for path, content := range filetree.Snapshot(t, dir) {
 		if strings.Contains(content, key) {
 			t.Errorf("%s holds the API key", path)
 		}
@@ -208,7 +209,7 @@ func TestInitDryRun(t *testing.T) {
 	if err := os.WriteFile(".gitignore", []byte(mine), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before := projectFiles(t, dir)
+	before := filetree.Snapshot(t, dir)
 	code, out, errOut := ta.run(context.Background(), "init", "--agent", "claude", "--dry-run")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
@@ -230,7 +231,7 @@ func TestInitDryRun(t *testing.T) {
 			t.Errorf("stderr does not say what happens to %s:\n%s", path, errOut)
 		}
 	}
-	if after := projectFiles(t, dir); !reflect.DeepEqual(before, after) {
+	if after := filetree.Snapshot(t, dir); !reflect.DeepEqual(before, after) {
 		t.Errorf("--dry-run wrote: %v", after)
 	}
 
@@ -238,7 +239,7 @@ func TestInitDryRun(t *testing.T) {
 	if err := os.WriteFile(".mcp.json", []byte("{\"mcpServers\": "), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before = projectFiles(t, dir)
+	before = filetree.Snapshot(t, dir)
 	code, out, errOut = ta.run(context.Background(), "init", "--agent", "claude", "--dry-run")
 	if code != exitFailure || !strings.Contains(errOut, "init would refuse:\n  .mcp.json: does not parse as JSON") ||
 		!strings.Contains(errOut, "would leave .mcp.json as it is (refused: ") {
@@ -247,7 +248,7 @@ func TestInitDryRun(t *testing.T) {
 	if strings.Contains(out, "b/.mcp.json") || !strings.Contains(out, "+++ b/CLAUDE.md") {
 		t.Errorf("the diff should show the other files only:\n%s", out)
 	}
-	if after := projectFiles(t, dir); !reflect.DeepEqual(before, after) {
+	if after := filetree.Snapshot(t, dir); !reflect.DeepEqual(before, after) {
 		t.Errorf("--dry-run wrote: %v", after)
 	}
 }
@@ -278,7 +279,7 @@ func TestInitRefusesMalformed(t *testing.T) {
 			if err := os.WriteFile(tt.path, []byte(tt.text), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			before := projectFiles(t, dir)
+			before := filetree.Snapshot(t, dir)
 			code, out, errOut := ta.run(context.Background(), "init", "--agent", string(tt.agent))
 			if code != exitFailure {
 				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
@@ -289,7 +290,7 @@ func TestInitRefusesMalformed(t *testing.T) {
 			if strings.Contains(errOut, "--force") {
 				t.Errorf("stderr suggests --force, which does not mend a malformed file:\n%s", errOut)
 			}
-			if after := projectFiles(t, dir); !reflect.DeepEqual(before, after) {
+			if after := filetree.Snapshot(t, dir); !reflect.DeepEqual(before, after) {
 				t.Errorf("init wrote although it refused: %v", after)
 			}
 		})
@@ -345,7 +346,7 @@ func TestInitRefusesLinkOutside(t *testing.T) {
 	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
 		t.Errorf("init wrote outside the project: %v", entries)
 	}
-	if files := projectFiles(t, dir); len(files) != 1 {
+	if files := filetree.Snapshot(t, dir); len(files) != 1 {
 		t.Errorf("init wrote in the project although it refused: %v", files)
 	}
 }
@@ -380,13 +381,13 @@ func TestInitChoosesTheAgent(t *testing.T) {
 			for _, p := range tt.home {
 				makeProjectPath(t, home, p)
 			}
-			before := projectFiles(t, dir)
+			before := filetree.Snapshot(t, dir)
 			code, out, errOut := ta.run(context.Background(), append([]string{"init"}, tt.args...)...)
 			if code != tt.code || !strings.Contains(errOut, tt.stderr) {
 				t.Fatalf("exit %d, want %d; stderr lacks %q:\n%s\n%s", code, tt.code, tt.stderr, out, errOut)
 			}
 			if tt.code != exitOK {
-				if after := projectFiles(t, dir); !reflect.DeepEqual(before, after) {
+				if after := filetree.Snapshot(t, dir); !reflect.DeepEqual(before, after) {
 					t.Errorf("init wrote on a usage error: %v", after)
 				}
 				return
@@ -409,7 +410,7 @@ func TestInitAsksOnATerminal(t *testing.T) {
 	a := &app{
 		io:      &ioStreams{In: strings.NewReader("cursor\n"), Out: out, ErrOut: errOut, InTTY: true},
 		getenv:  func(string) string { return "" },
-		keyring: secrets.NewKeyring(&memStore{}, time.Second),
+		keyring: secrets.NewKeyring(&secretstest.MemStore{}, time.Second),
 	}
 	if code := run(context.Background(), []string{"init"}, a); code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
@@ -451,33 +452,4 @@ func makeProjectPath(t *testing.T, dir, p string) {
 	if err := os.WriteFile(full, []byte("{}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// projectFiles is every file, folder and link under dir, with contents and link targets.
-func projectFiles(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == dir {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			out[rel] = "link to " + target
-			return err
-		case d.IsDir():
-			out[rel+"/"] = ""
-		default:
-			b, err := os.ReadFile(p)
-			out[rel] = string(b)
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/secrets/secretstest"
 )
 
 // TestTheKeyAppearsNowhere runs every command, the failing ways included (a wrong key,
@@ -31,7 +32,7 @@ func TestTheKeyAppearsNowhere(t *testing.T) {
 		outputs = append(outputs, fmt.Sprintf("%s (exit %d)\n%s\n%s", label, code, out, errOut))
 	}
 	withEnv := &testApp{store: ta.store, insecure: ta.insecure, env: map[string]string{"SECODA_API_URL": ta.env["SECODA_API_URL"], "SECODA_API_KEY": key}}
-	wrongEnv := &testApp{store: &memStore{}, insecure: ta.insecure, env: map[string]string{"SECODA_API_URL": ta.env["SECODA_API_URL"], "SECODA_API_KEY": key + "-wrong"}}
+	wrongEnv := &testApp{store: &secretstest.MemStore{}, insecure: ta.insecure, env: map[string]string{"SECODA_API_URL": ta.env["SECODA_API_URL"], "SECODA_API_KEY": key + "-wrong"}}
 	noKeyring := &testApp{store: unavailableStore{}, insecure: ta.insecure, env: ta.env}
 	leakyURL := &testApp{store: ta.store, insecure: ta.insecure, env: map[string]string{"SECODA_API_URL": ta.env["SECODA_API_URL"] + "?token=" + key}}
 

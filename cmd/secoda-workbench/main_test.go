@@ -14,10 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zalando/go-keyring"
-
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 	"github.com/secoda-workbench/secoda-workbench/secrets"
+	"github.com/secoda-workbench/secoda-workbench/secrets/secretstest"
 	"github.com/secoda-workbench/secoda-workbench/tools"
 )
 
@@ -39,42 +38,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// memStore is an in-memory OS keyring for the command tests.
-type memStore struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-func (s *memStore) Get(service, account string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.m[service+"/"+account]
-	if !ok {
-		return "", keyring.ErrNotFound
-	}
-	return v, nil
-}
-
-func (s *memStore) Set(service, account, secret string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string]string{}
-	}
-	s.m[service+"/"+account] = secret
-	return nil
-}
-
-func (s *memStore) Delete(service, account string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.m[service+"/"+account]; !ok {
-		return keyring.ErrNotFound
-	}
-	delete(s.m, service+"/"+account)
-	return nil
 }
 
 // testApp is the program as a test runs it: an in-memory keyring, a plain-text file
@@ -101,7 +64,7 @@ func (ta *testApp) run(ctx context.Context, args ...string) (code int, stdout, s
 // runCmd runs a command line as main would, with an empty environment unless env is
 // given and an empty in-memory keyring.
 func runCmd(ctx context.Context, env map[string]string, args ...string) (code int, stdout, stderr string) {
-	ta := &testApp{store: &memStore{}, env: env}
+	ta := &testApp{store: &secretstest.MemStore{}, env: env}
 	return ta.run(ctx, args...)
 }
 
@@ -204,7 +167,7 @@ func TestSimulateServesUntilInterrupted(t *testing.T) {
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, []string{"simulate", "--addr", "127.0.0.1:0"}, &app{io: &ioStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut},
-			getenv: func(string) string { return "" }, keyring: secrets.NewKeyring(&memStore{}, time.Second)})
+			getenv: func(string) string { return "" }, keyring: secrets.NewKeyring(&secretstest.MemStore{}, time.Second)})
 	}()
 	urlRe := regexp.MustCompile(`export SECODA_API_URL=(\S+)`)
 	keyRe := regexp.MustCompile(`export SECODA_API_KEY=(\S+)`)

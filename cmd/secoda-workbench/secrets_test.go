@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/secoda-workbench/secoda-workbench/secrets"
+	"github.com/secoda-workbench/secoda-workbench/secrets/secretstest"
 )
 
 // keyed is a project with a simulator, an in-memory keyring and the simulator's key,
@@ -21,7 +22,7 @@ func keyed(t *testing.T) (*testApp, string) {
 	key := env["SECODA_API_KEY"]
 	delete(env, "SECODA_API_KEY")
 	unpaced(t)
-	return &testApp{store: &memStore{}, env: env, insecure: filepath.Join(dir, "config", "insecure.toml")}, key
+	return &testApp{store: &secretstest.MemStore{}, env: env, insecure: filepath.Join(dir, "config", "insecure.toml")}, key
 }
 
 func TestSecretsSetStatusRunDelete(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/secoda-workbench/secoda-workbench/secrets"
+	"github.com/secoda-workbench/secoda-workbench/secrets/secretstest"
 )
 
 // showing starts `show` with args in the current project and returns the URL it
@@ -23,7 +24,7 @@ func showing(t *testing.T, env map[string]string, args ...string) (url string, o
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, append([]string{"show"}, args...), &app{io: &ioStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut},
-			getenv: func(k string) string { return env[k] }, keyring: secrets.NewKeyring(&memStore{}, time.Second)})
+			getenv: func(k string) string { return env[k] }, keyring: secrets.NewKeyring(&secretstest.MemStore{}, time.Second)})
 	}()
 	stop = func() int {
 		cancel()

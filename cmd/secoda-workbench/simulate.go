@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/secoda-workbench/secoda-workbench/internal/httpserve"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 )
 
@@ -75,7 +74,7 @@ func newSimulateCmd(a *app) *cobra.Command {
 			fmt.Fprintf(io.Out, "  curl -H \"Authorization: Bearer $SECODA_API_KEY\" %s/resource/catalog/\n", base)
 			fmt.Fprintln(io.Out, "Press Ctrl-C to stop.")
 			srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
-			return serveUntilDone(cmd.Context(), srv, ln)
+			return httpserve.Serve(cmd.Context(), srv, ln)
 		},
 	}
 	fl := cmd.Flags()
@@ -90,23 +89,6 @@ func newSimulateCmd(a *app) *cobra.Command {
 	fl.IntVar(&catalogCap, "catalog-cap", simulator.DefaultCatalogCap, "resources the catalog returns across pages (-1: no cap)")
 	fl.BoolVar(&verbose, "verbose", false, "log each request to stderr")
 	return cmd
-}
-
-// serveUntilDone serves until ctx ends (Ctrl-C), then shuts down gracefully.
-func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener) error {
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			return err
-		}
-		return nil
-	}
 }
 
 func randomHex(n int) string {
