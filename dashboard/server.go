@@ -28,7 +28,7 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/internal/loopback"
 	"github.com/secoda-workbench/secoda-workbench/internal/table"
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
-	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 )
 
@@ -48,14 +48,14 @@ const cookieName = "secoda_workbench_token"
 // Server is the dashboard of one project.
 type Server struct {
 	plan  *pipeline.Plan
-	dest  *duckdb.Destination
+	dest  dest.Destination
 	token string
 	tmpl  *template.Template
 	mux   *http.ServeMux
 }
 
-// New makes the dashboard of a plan with a fresh random token.
-func New(plan *pipeline.Plan) (*Server, error) {
+// New makes the dashboard of a plan and its destination, with a fresh random token.
+func New(plan *pipeline.Plan, d dest.Destination) (*Server, error) {
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
@@ -64,7 +64,7 @@ func New(plan *pipeline.Plan) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{plan: plan, dest: duckdb.New(plan.DestinationPath, plan.DatasetName), token: hex.EncodeToString(b), tmpl: tmpl, mux: http.NewServeMux()}
+	s := &Server{plan: plan, dest: d, token: hex.EncodeToString(b), tmpl: tmpl, mux: http.NewServeMux()}
 	static, _ := fs.Sub(web, "web")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	s.mux.HandleFunc("GET /{$}", s.overviewPage)
@@ -159,7 +159,7 @@ type page struct {
 
 func (s *Server) page(title string) page {
 	p := page{Title: title, Token: s.token, Pipeline: s.plan.PipelineName, Dataset: s.plan.DatasetName,
-		Location: s.plan.DestinationType + ":" + s.plan.DestinationPath}
+		Location: s.dest.Type() + ":" + s.dest.Location()}
 	for _, n := range []struct{ name, path string }{{"Overview", "/"}, {"Schema", "/schema"}, {"Data", "/data"}, {"SQL", "/sql"}} {
 		p.Nav = append(p.Nav, navItem{Name: n.name, Href: s.link(n.path, nil), Current: n.name == title})
 	}
@@ -260,7 +260,7 @@ func (s *Server) overview(ctx context.Context) (*overview, error) {
 		return nil, err
 	}
 	for t, n := range counts {
-		if !system(t) {
+		if !dest.IsSystemTable(t) {
 			o.TableCount++
 			o.TotalRows += n
 		}
@@ -277,8 +277,6 @@ func shortLoad(id string) string {
 	return time.Unix(int64(sec), 0).Local().Format("01-02 15:04:05")
 }
 
-func system(t string) bool { return strings.HasPrefix(t, "_dlt_") || t == "_workbench_runs" }
-
 func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.ctx(r)
 	defer cancel()
@@ -294,7 +292,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) failPage(w http.ResponseWriter, title string, err error) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	status := http.StatusInternalServerError
-	if errors.Is(err, duckdb.ErrInUse) {
+	if errors.Is(err, dest.ErrInUse) {
 		status = http.StatusServiceUnavailable
 	}
 	w.WriteHeader(status)
@@ -365,7 +363,7 @@ type dataPage struct {
 	Page, Pages             int
 	From, To, Total         int64
 	PrevHref, NextHref      string
-	raw                     *duckdb.QueryResult
+	raw                     *dest.QueryResult
 }
 
 // rows reads one page of a table, sorted by one of its columns. The table and the
@@ -374,7 +372,7 @@ type dataPage struct {
 func (s *Server) rows(ctx context.Context, q url.Values) (*dataPage, error) {
 	dp := &dataPage{page: s.page("Data"), Page: 1}
 	counts, err := s.dest.TableRows(ctx)
-	if errors.Is(err, duckdb.ErrNoData) {
+	if errors.Is(err, dest.ErrNoData) {
 		return dp, nil
 	}
 	if err != nil {
@@ -385,8 +383,8 @@ func (s *Server) rows(ctx context.Context, q url.Values) (*dataPage, error) {
 		dp.Tables = append(dp.Tables, t)
 	}
 	sort.Slice(dp.Tables, func(i, j int) bool {
-		if system(dp.Tables[i]) != system(dp.Tables[j]) {
-			return !system(dp.Tables[i])
+		if dest.IsSystemTable(dp.Tables[i]) != dest.IsSystemTable(dp.Tables[j]) {
+			return !dest.IsSystemTable(dp.Tables[i])
 		}
 		return dp.Tables[i] < dp.Tables[j]
 	})
@@ -402,8 +400,7 @@ func (s *Server) rows(ctx context.Context, q url.Values) (*dataPage, error) {
 		return dp, nil
 	}
 	dp.Total = counts[dp.Table]
-	ident := `"` + strings.ReplaceAll(dp.Table, `"`, `""`) + `"`
-	probe, err := s.dest.Query(ctx, "SELECT * FROM "+ident+" LIMIT 0", 1)
+	probe, err := s.dest.Browse(ctx, dest.Page{Table: dp.Table}) // no rows: the columns
 	if err != nil {
 		return nil, err
 	}
@@ -417,7 +414,7 @@ func (s *Server) rows(ctx context.Context, q url.Values) (*dataPage, error) {
 		dp.Dir = "asc"
 	}
 	offset := int64(dp.Page-1) * PageSize
-	query := fmt.Sprintf("SELECT * FROM %s LIMIT %d OFFSET %d", ident, PageSize, offset)
+	page := dest.Page{Table: dp.Table, Offset: offset, Limit: PageSize, Desc: dp.Dir == "desc"}
 	if dp.Sort != "" {
 		found := false
 		for _, c := range probe.Columns {
@@ -427,15 +424,10 @@ func (s *Server) rows(ctx context.Context, q url.Values) (*dataPage, error) {
 			dp.Error = fmt.Sprintf("no column %q in %s", dp.Sort, dp.Table)
 			dp.Sort = ""
 		} else {
-			// Sort the key alone, then fetch the page's rows by rowid: twenty times
-			// faster than sorting whole rows on a wide table. rowid breaks ties, so
-			// pages neither repeat nor skip rows of equal keys.
-			order := `"` + strings.ReplaceAll(dp.Sort, `"`, `""`) + `" ` + strings.ToUpper(dp.Dir) + " NULLS LAST"
-			query = fmt.Sprintf("SELECT t.* FROM (SELECT rowid AS k FROM %s ORDER BY %s, rowid LIMIT %d OFFSET %d) page JOIN %s t ON t.rowid = page.k ORDER BY t.%s, t.rowid",
-				ident, order, PageSize, offset, ident, order)
+			page.Sort = dp.Sort
 		}
 	}
-	res, err := s.dest.Query(ctx, query, PageSize)
+	res, err := s.dest.Browse(ctx, page)
 	if err != nil {
 		return nil, err
 	}
@@ -493,7 +485,7 @@ type sqlPage struct {
 	page
 	SQL, Error string
 	Limit      int
-	Result     *duckdb.QueryResult
+	Result     *dest.QueryResult
 	Cells      [][]string
 }
 
@@ -535,9 +527,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func apiError(w http.ResponseWriter, err error) {
 	status := http.StatusBadRequest
 	switch {
-	case errors.Is(err, duckdb.ErrInUse):
+	case errors.Is(err, dest.ErrInUse):
 		status = http.StatusServiceUnavailable
-	case errors.Is(err, duckdb.ErrNoData):
+	case errors.Is(err, dest.ErrNoData):
 		status = http.StatusNotFound
 	}
 	writeJSON(w, status, map[string]string{"error": err.Error()})
@@ -604,7 +596,7 @@ func (s *Server) apiRows(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	dp, err := s.rows(ctx, r.URL.Query())
 	if err == nil && !dp.Loaded {
-		err = fmt.Errorf("%w: run `secoda-workbench run` first", duckdb.ErrNoData)
+		err = fmt.Errorf("%w: run `secoda-workbench run` first", dest.ErrNoData)
 	}
 	if err == nil && dp.Error != "" {
 		err = errors.New(dp.Error)

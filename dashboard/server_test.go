@@ -21,6 +21,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 )
 
@@ -61,7 +62,11 @@ func project(t testing.TB) *fixture {
 	if f.plan, err = pipeline.LoadConfig(path); err != nil {
 		t.Fatal(err)
 	}
-	if f.s, err = New(f.plan); err != nil {
+	dst, err := pipeline.OpenDestination(f.plan, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.s, err = New(f.plan, dst); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -319,7 +324,7 @@ func TestOverviewShowsTheLoads(t *testing.T) {
 	var total int64
 	tables := 0
 	for name, n := range counts {
-		if !system(name) {
+		if !dest.IsSystemTable(name) {
 			total += n
 			tables++
 		}

@@ -16,7 +16,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
-	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 )
 
@@ -157,11 +157,11 @@ func TestADatasetInUseSaysSo(t *testing.T) {
 		t.Fatalf("the child did not open the file: %q", line)
 	}
 	_, err := p.tryRun(pipeline.RunOptions{})
-	if !errors.Is(err, duckdb.ErrInUse) || !strings.Contains(err.Error(), p.plan.DestinationPath) || !strings.Contains(err.Error(), "process") {
+	if !errors.Is(err, dest.ErrInUse) || !strings.Contains(err.Error(), p.plan.DestinationPath) || !strings.Contains(err.Error(), "process") {
 		t.Fatalf("want ErrInUse naming the file and the holder, got %v", err)
 	}
 	_, err = p.dest().Query(context.Background(), "SELECT 1", 1)
-	if !errors.Is(err, duckdb.ErrInUse) {
+	if !errors.Is(err, dest.ErrInUse) {
 		t.Fatalf("a query while the file is held: %v", err)
 	}
 }

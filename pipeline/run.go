@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/loadpkg"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
@@ -45,6 +45,8 @@ type RunOptions struct {
 	// HTTPClient and Logger are passed to the Secoda client.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+	// DestinationPassword is the destination's password (PostgreSQL), "" for none.
+	DestinationPassword string
 	// Client settings for tests; zero takes the client's defaults.
 	BaseBackoff time.Duration
 }
@@ -81,10 +83,13 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 	packages := filepath.Join(work, "packages")
 	_ = os.RemoveAll(packages) // a killed run's half-built package: its data never loaded
 
-	dest := duckdb.New(plan.DestinationPath, plan.DatasetName)
-	stored, err := dest.ReadStored(ctx, plan.PipelineName)
+	target, err := OpenDestination(plan, opts.DestinationPassword)
 	if err != nil {
-		return nil, fmt.Errorf("reading the pipeline's state from %s: %w", plan.DestinationPath, err)
+		return nil, err
+	}
+	stored, err := target.ReadStored(ctx, plan.PipelineName)
+	if err != nil {
+		return nil, fmt.Errorf("reading the pipeline's state from %s: %w", target.Location(), err)
 	}
 	state, err := parseState(plan, stored.State, stored.StateVersion)
 	if err != nil {
@@ -95,10 +100,10 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 		base = stored.Schema.Clone()
 	}
 
-	loads := make([]duckdb.ResourceLoad, len(resources))
+	loads := make([]dest.ResourceLoad, len(resources))
 	var notes []string
 	for i, r := range resources {
-		loads[i] = duckdb.ResourceLoad{Name: r.Name, Disposition: string(r.Disposition), PrimaryKey: r.PrimaryKey}
+		loads[i] = dest.ResourceLoad{Name: r.Name, Disposition: string(r.Disposition), PrimaryKey: r.PrimaryKey}
 		refresh := opts.FullRefresh
 		if old := base.Tables[r.Name]; old != nil && r.Disposition == secoda.Merge && old.Disposition != string(secoda.Merge) {
 			// Rows loaded without _dlt_root_id cannot be merged: start the resource afresh.
@@ -212,14 +217,14 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := dest.Load(ctx, duckdb.LoadJob{
+	res, err := target.Load(ctx, dest.LoadJob{
 		LoadID: loadID, PipelineName: plan.PipelineName, Package: reader, Schema: newSchema, SchemaChanged: schemaChanged,
 		Resources: loads, State: state.JSON(), StateVersion: state.Version,
-		Run: duckdb.RunRecord{StartedAt: started, Records: info.records(), Requests: st.Requests, Retries: st.Retries,
+		Run: dest.RunRecord{StartedAt: started, Records: info.records(), Requests: st.Requests, Retries: st.Retries,
 			RateLimited: st.RateLimited, ServerErrors: st.ServerErrors, RowsJSON: string(rowsJSON)},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("loading into %s: %w (nothing was loaded; the next run starts from the same state)", plan.DestinationPath, err)
+		return nil, fmt.Errorf("loading into %s: %w (nothing was loaded; the next run starts from the same state)", target.Location(), err)
 	}
 	info.Loaded = true
 	info.LoadDuration = res.Duration

@@ -40,11 +40,12 @@ func ExportSchema(d *Deps) Tool {
 			if format != "mermaid" && format != "dbml" && format != "json" {
 				return ExportSchemaOut{}, "", fmt.Errorf("format %q: use mermaid, dbml or json", in.Format)
 			}
-			plan, err := planOrScaffold(d)
+			ds, err := d.dataset(ctx)
 			if err != nil {
 				return ExportSchemaOut{}, "", err
 			}
-			schema, err := storedSchema(ctx, plan)
+			plan := ds.plan
+			schema, err := ds.storedSchema(ctx)
 			if err != nil {
 				return ExportSchemaOut{}, "", err
 			}
@@ -58,11 +59,11 @@ func ExportSchema(d *Deps) Tool {
 // MCP server's schema resource shows. No config or nothing loaded is an error saying
 // what to do.
 func SchemaMermaid(ctx context.Context, d *Deps) (string, error) {
-	plan, err := planOrScaffold(d)
+	ds, err := d.dataset(ctx)
 	if err != nil {
 		return "", err
 	}
-	schema, err := storedSchema(ctx, plan)
+	schema, err := ds.storedSchema(ctx)
 	if err != nil {
 		return "", err
 	}

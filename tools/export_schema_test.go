@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 )
@@ -68,7 +68,7 @@ func TestExportSchemaBeforeAnyLoad(t *testing.T) {
 	wantError(t, call(t, ExportSchema(f.d), nil), "scaffold_config")
 	f.config(t, "[resources.collection]\n")
 	wantError(t, call(t, ExportSchema(f.d), nil), "nothing loaded yet", "Call run_pipeline first")
-	if _, err := SchemaMermaid(t.Context(), f.d); !errors.Is(err, duckdb.ErrNoData) {
+	if _, err := SchemaMermaid(t.Context(), f.d); !errors.Is(err, dest.ErrNoData) {
 		t.Fatalf("SchemaMermaid before any load: %v", err)
 	}
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 )
 
 // GetRowCountsIn is get_row_counts' input: none.
@@ -28,11 +28,12 @@ func GetRowCounts(d *Deps) Tool {
 		Def: define[GetRowCountsIn, GetRowCountsOut]("get_row_counts",
 			"Count the rows of every data table of the dataset (root and child tables; dlt's system tables are left out), and the total.", h),
 		Handler: handle(func(ctx context.Context, _ mcp.CallToolRequest, _ GetRowCountsIn) (GetRowCountsOut, string, error) {
-			plan, err := planOrScaffold(d)
+			ds, err := d.dataset(ctx)
 			if err != nil {
 				return GetRowCountsOut{}, "", err
 			}
-			rows, err := destination(plan).TableRows(ctx)
+			plan := ds.plan
+			rows, err := ds.dest.TableRows(ctx)
 			if err != nil {
 				return GetRowCountsOut{}, "", err
 			}
@@ -47,7 +48,7 @@ func GetRowCounts(d *Deps) Tool {
 				names = append(names, name)
 			}
 			if len(names) == 0 {
-				return GetRowCountsOut{}, "", fmt.Errorf("%w: dataset %s in %s has no tables", duckdb.ErrNoData, plan.DatasetName, plan.DestinationPath)
+				return GetRowCountsOut{}, "", fmt.Errorf("%w: dataset %s in %s has no tables", dest.ErrNoData, plan.DatasetName, ds.dest.Location())
 			}
 			slices.Sort(names)
 			var b strings.Builder

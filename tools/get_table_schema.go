@@ -9,7 +9,6 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/secoda-workbench/secoda-workbench/internal/table"
-	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 )
 
@@ -44,22 +43,22 @@ func GetTableSchema(d *Deps) Tool {
 				"and the column they stand beside), its parent and child tables with the join (child._dlt_parent_id = parent._dlt_id), "+
 				"its write disposition and primary key. dlt's system tables (_dlt_loads, ...) work too.", h),
 		Handler: handle(func(ctx context.Context, _ mcp.CallToolRequest, in GetTableSchemaIn) (GetTableSchemaOut, string, error) {
-			plan, err := planOrScaffold(d)
+			ds, err := d.dataset(ctx)
 			if err != nil {
 				return GetTableSchemaOut{}, "", err
 			}
-			schema, err := storedSchema(ctx, plan)
+			schema, err := ds.storedSchema(ctx)
 			if err != nil {
 				return GetTableSchemaOut{}, "", err
 			}
-			tables, err := datasetTables(ctx, plan)
+			tables, err := ds.tables(ctx)
 			if err != nil {
 				return GetTableSchemaOut{}, "", err
 			}
 			if !slices.Contains(tables, in.Table) {
 				return GetTableSchemaOut{}, "", unknownTable(in.Table, tables)
 			}
-			dbCols, err := tableColumns(ctx, plan, in.Table)
+			dbCols, err := ds.tableColumns(ctx, in.Table)
 			if err != nil {
 				return GetTableSchemaOut{}, "", err
 			}
@@ -77,8 +76,9 @@ type dbColumn struct {
 
 // tableColumns lists a table's columns in DuckDB, in order. The name must be one of
 // datasetTables'.
-func tableColumns(ctx context.Context, plan *pipeline.Plan, name string) ([]dbColumn, error) {
-	res, err := destination(plan).Query(ctx, "SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = "+
+func (ds *dataset) tableColumns(ctx context.Context, name string) ([]dbColumn, error) {
+	plan := ds.plan
+	res, err := ds.dest.Query(ctx, "SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = "+
 		sqlLiteral(plan.DatasetName)+" AND table_name = "+sqlLiteral(name)+" ORDER BY ordinal_position", maxCatalogRows)
 	if err != nil {
 		return nil, err

@@ -9,8 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/secoda-workbench/secoda-workbench/internal/table"
-	"github.com/secoda-workbench/secoda-workbench/pipeline"
-	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 )
@@ -47,20 +46,21 @@ func ListTables(d *Deps) Tool {
 				"<parent>__<field>, joined on child._dlt_parent_id = parent._dlt_id), resource, column count, and whether it is "+
 				"one of dlt's system tables (_dlt_loads, _dlt_pipeline_state, _dlt_version).", h),
 		Handler: handle(func(ctx context.Context, _ mcp.CallToolRequest, _ ListTablesIn) (ListTablesOut, string, error) {
-			plan, err := planOrScaffold(d)
+			ds, err := d.dataset(ctx)
 			if err != nil {
 				return ListTablesOut{}, "", err
 			}
-			schema, err := storedSchema(ctx, plan)
+			plan := ds.plan
+			schema, err := ds.storedSchema(ctx)
 			if err != nil {
 				return ListTablesOut{}, "", err
 			}
-			dest := destination(plan)
-			rows, err := dest.TableRows(ctx)
+			dst := ds.dest
+			rows, err := dst.TableRows(ctx)
 			if err != nil {
 				return ListTablesOut{}, "", err
 			}
-			columns, err := columnCounts(ctx, plan)
+			columns, err := ds.columnCounts(ctx)
 			if err != nil {
 				return ListTablesOut{}, "", err
 			}
@@ -96,14 +96,15 @@ func systemTable(name string) bool {
 	return strings.HasPrefix(name, "_dlt_") || strings.HasPrefix(name, "_workbench_")
 }
 
-// storedSchema is the dataset's stored schema; nothing loaded yet is duckdb.ErrNoData.
-func storedSchema(ctx context.Context, plan *pipeline.Plan) (*normalize.Schema, error) {
-	stored, err := destination(plan).ReadStored(ctx, plan.PipelineName)
+// storedSchema is the dataset's stored schema; nothing loaded yet is dest.ErrNoData.
+func (ds *dataset) storedSchema(ctx context.Context) (*normalize.Schema, error) {
+	plan := ds.plan
+	stored, err := ds.dest.ReadStored(ctx, plan.PipelineName)
 	if err != nil {
 		return nil, err
 	}
 	if stored.Schema == nil {
-		return nil, fmt.Errorf("%w: dataset %s in %s has no tables", duckdb.ErrNoData, plan.DatasetName, plan.DestinationPath)
+		return nil, fmt.Errorf("%w: dataset %s in %s has no tables", dest.ErrNoData, plan.DatasetName, ds.dest.Location())
 	}
 	return stored.Schema, nil
 }
@@ -138,8 +139,9 @@ func sqlIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) +
 const maxCatalogRows = 100000
 
 // columnCounts counts each table's columns in DuckDB.
-func columnCounts(ctx context.Context, plan *pipeline.Plan) (map[string]int, error) {
-	res, err := destination(plan).Query(ctx, "SELECT table_name, CAST(count(*) AS BIGINT) FROM information_schema.columns WHERE table_schema = "+
+func (ds *dataset) columnCounts(ctx context.Context) (map[string]int, error) {
+	plan := ds.plan
+	res, err := ds.dest.Query(ctx, "SELECT table_name, CAST(count(*) AS BIGINT) FROM information_schema.columns WHERE table_schema = "+
 		sqlLiteral(plan.DatasetName)+" GROUP BY table_name", maxCatalogRows)
 	if err != nil {
 		return nil, err
@@ -154,9 +156,10 @@ func columnCounts(ctx context.Context, plan *pipeline.Plan) (map[string]int, err
 }
 
 // datasetTables lists the tables of the dataset in DuckDB, system tables included;
-// nothing loaded yet is duckdb.ErrNoData.
-func datasetTables(ctx context.Context, plan *pipeline.Plan) ([]string, error) {
-	res, err := destination(plan).Query(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = "+
+// nothing loaded yet is dest.ErrNoData.
+func (ds *dataset) tables(ctx context.Context) ([]string, error) {
+	plan := ds.plan
+	res, err := ds.dest.Query(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = "+
 		sqlLiteral(plan.DatasetName)+" ORDER BY table_name", maxCatalogRows)
 	if err != nil {
 		return nil, err
@@ -168,7 +171,7 @@ func datasetTables(ctx context.Context, plan *pipeline.Plan) ([]string, error) {
 		}
 	}
 	if len(names) == 0 {
-		return nil, fmt.Errorf("%w: dataset %s in %s has no tables", duckdb.ErrNoData, plan.DatasetName, plan.DestinationPath)
+		return nil, fmt.Errorf("%w: dataset %s in %s has no tables", dest.ErrNoData, plan.DatasetName, ds.dest.Location())
 	}
 	return names, nil
 }

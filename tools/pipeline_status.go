@@ -58,11 +58,11 @@ func PipelineStatus(d *Deps) Tool {
 				"loads (records, requests, retries, 429s), row counts per table, the incremental cursors and the schema version. "+
 				"Reads the dataset only; says so when nothing is loaded yet.", h),
 		Handler: handle(func(ctx context.Context, _ mcp.CallToolRequest, _ PipelineStatusIn) (PipelineStatusOut, string, error) {
-			plan, err := planOrScaffold(d)
+			ds, err := d.dataset(ctx)
 			if err != nil {
 				return PipelineStatusOut{}, "", err
 			}
-			out, err := pipelineStatus(ctx, d, plan)
+			out, err := pipelineStatus(ctx, d, ds)
 			if err != nil {
 				return PipelineStatusOut{}, "", err
 			}
@@ -71,15 +71,16 @@ func PipelineStatus(d *Deps) Tool {
 	}
 }
 
-func pipelineStatus(ctx context.Context, d *Deps, plan *pipeline.Plan) (PipelineStatusOut, error) {
+func pipelineStatus(ctx context.Context, d *Deps, ds *dataset) (PipelineStatusOut, error) {
+	plan := ds.plan
 	out := PipelineStatusOut{Pipeline: plan.PipelineName, Dataset: plan.DatasetName,
 		Destination: plan.DestinationType + ":" + relTo(d.Dir, plan.DestinationPath), Config: relTo(d.Dir, plan.File),
 		Resources: []string{}, Loads: []LoadSummary{}, RowCounts: map[string]int64{}, Cursors: map[string]map[string]string{}}
 	for _, r := range plan.Resources {
 		out.Resources = append(out.Resources, r.Name)
 	}
-	dest := destination(plan)
-	stored, err := dest.ReadStored(ctx, plan.PipelineName)
+	dst := ds.dest
+	stored, err := dst.ReadStored(ctx, plan.PipelineName)
 	if err != nil {
 		return out, err
 	}
@@ -94,7 +95,7 @@ func pipelineStatus(ctx context.Context, d *Deps, plan *pipeline.Plan) (Pipeline
 		return out, fmt.Errorf("the stored pipeline state does not parse: %w", err)
 	}
 	out.Cursors = state.Cursors()
-	loads, err := dest.Loads(ctx, StatusLoads)
+	loads, err := dst.Loads(ctx, StatusLoads)
 	if err != nil {
 		return out, err
 	}
@@ -108,7 +109,7 @@ func pipelineStatus(ctx context.Context, d *Deps, plan *pipeline.Plan) (Pipeline
 		out.Loads = append(out.Loads, LoadSummary{LoadID: l.LoadID, Status: st, StartedAt: l.StartedAt.UTC(), FinishedAt: l.InsertedAt.UTC(),
 			Records: l.Records, Requests: l.Requests, Retries: l.Retries, RateLimited: l.RateLimited, ServerErrors: l.ServerErrors, Rows: rows})
 	}
-	if out.RowCounts, err = dest.TableRows(ctx); err != nil {
+	if out.RowCounts, err = dst.TableRows(ctx); err != nil {
 		return out, err
 	}
 	out.Next = "Query the data: list_tables, get_table_schema, query_dataset; run_pipeline again loads what changed since."

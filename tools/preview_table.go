@@ -30,11 +30,12 @@ func PreviewTable(d *Deps) Tool {
 			if err != nil {
 				return QueryResult{}, "", err
 			}
-			plan, err := planOrScaffold(d)
+			ds, err := d.dataset(ctx)
 			if err != nil {
 				return QueryResult{}, "", err
 			}
-			tables, err := datasetTables(ctx, plan)
+			plan := ds.plan
+			tables, err := ds.tables(ctx)
 			if err != nil {
 				return QueryResult{}, "", err
 			}
@@ -45,7 +46,7 @@ func PreviewTable(d *Deps) Tool {
 			defer cancel()
 			// One more row than asked tells Query there are more.
 			sql := fmt.Sprintf("SELECT * FROM %s.%s LIMIT %d", sqlIdent(plan.DatasetName), sqlIdent(in.Table), limit+1)
-			res, err := destination(plan).Query(ctx, sql, limit)
+			res, err := ds.dest.Query(ctx, sql, limit)
 			if err != nil {
 				return QueryResult{}, "", err
 			}

@@ -10,7 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/secoda-workbench/secoda-workbench/internal/table"
-	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 )
 
 // Row limits of the tools that return rows.
@@ -63,9 +63,13 @@ func QueryDataset(d *Deps) Tool {
 			if err != nil {
 				return QueryResult{}, "", err
 			}
+			ds, err := d.open(ctx, plan)
+			if err != nil {
+				return QueryResult{}, "", err
+			}
 			ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 			defer cancel()
-			res, err := destination(plan).Query(ctx, in.SQL, limit)
+			res, err := ds.dest.Query(ctx, in.SQL, limit)
 			if err != nil {
 				return QueryResult{}, "", err
 			}
@@ -87,7 +91,7 @@ func rowLimit(n, def int) (int, error) {
 
 // queryResult renders rows for the agent: the structured rows, and a text in the
 // asked format.
-func queryResult(res *duckdb.QueryResult, format, more string) (QueryResult, string, error) {
+func queryResult(res *dest.QueryResult, format, more string) (QueryResult, string, error) {
 	out := QueryResult{Columns: res.Columns, Types: res.Types, Rows: table.Objects(res.Columns, res.Rows), RowCount: len(res.Rows), Truncated: res.Truncated}
 	if out.Columns == nil {
 		out.Columns = []string{}

@@ -22,7 +22,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
-	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
 
@@ -134,9 +134,9 @@ func errorResult(err error) *mcp.CallToolResult {
 		return res
 	}
 	switch {
-	case errors.Is(err, duckdb.ErrInUse):
+	case errors.Is(err, dest.ErrInUse):
 		msg += " Retry in a few seconds: a load holds the file only while it writes."
-	case errors.Is(err, duckdb.ErrNoData):
+	case errors.Is(err, dest.ErrNoData):
 		msg += " Call run_pipeline first."
 	case errors.Is(err, pipeline.ErrRunning):
 		msg += " Call pipeline_status to follow it, and retry when it ends."
@@ -181,7 +181,27 @@ func (d *Deps) connect(ctx context.Context, configured string) (string, secrets.
 	return base, found, err
 }
 
-// destination is the plan's dataset.
-func destination(plan *pipeline.Plan) *duckdb.Destination {
-	return duckdb.New(plan.DestinationPath, plan.DatasetName)
+// dataset is the project's plan and its destination.
+type dataset struct {
+	plan *pipeline.Plan
+	dest dest.Destination
+}
+
+// dataset reads the project's config (see planOrScaffold) and opens its destination,
+// with the destination's password found as the command line finds it.
+func (d *Deps) dataset(ctx context.Context) (*dataset, error) {
+	plan, err := planOrScaffold(d)
+	if err != nil {
+		return nil, err
+	}
+	return d.open(ctx, plan)
+}
+
+// open opens a plan's destination.
+func (d *Deps) open(_ context.Context, plan *pipeline.Plan) (*dataset, error) {
+	dst, err := pipeline.OpenDestination(plan, "")
+	if err != nil {
+		return nil, err
+	}
+	return &dataset{plan: plan, dest: dst}, nil
 }

@@ -95,8 +95,11 @@ func newDemoCmd(a *app) *cobra.Command {
 
 // demoReport prints the tables with their row counts and the sample query.
 func demoReport(ctx context.Context, io *ioStreams, plan *pipeline.Plan, dir string) error {
-	dest := destination(plan)
-	counts, err := dest.TableRows(ctx)
+	dst, err := pipeline.OpenDestination(plan, "") // the demo's is DuckDB
+	if err != nil {
+		return err
+	}
+	counts, err := dst.TableRows(ctx)
 	if err != nil {
 		return err
 	}
@@ -110,7 +113,7 @@ func demoReport(ctx context.Context, io *ioStreams, plan *pipeline.Plan, dir str
 		fmt.Fprintf(io.Out, "  %-40s %8d rows\n", n, counts[n])
 	}
 	fmt.Fprintf(io.Out, "\nSample query:\n%s\n\n", demoQuery)
-	res, err := dest.Query(ctx, demoQuery, 20)
+	res, err := dst.Query(ctx, demoQuery, 20)
 	if err != nil {
 		return err
 	}

@@ -96,13 +96,16 @@ func TestTheKeyAppearsNowhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dest := destination(plan)
-	counts, err := dest.TableRows(ctx)
+	dst, err := pipeline.OpenDestination(plan, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, err := dst.TableRows(ctx)
 	if err != nil || len(counts) < 5 {
 		t.Fatalf("tables %v: %v", counts, err)
 	}
 	for table := range counts {
-		res, err := dest.Query(ctx, fmt.Sprintf(`SELECT count(*) FROM %q t WHERE CAST(t AS VARCHAR) LIKE '%%%s%%'`, table, key), 1)
+		res, err := dst.Query(ctx, fmt.Sprintf(`SELECT count(*) FROM %q t WHERE CAST(t AS VARCHAR) LIKE '%%%s%%'`, table, key), 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
-	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
 
@@ -42,9 +42,9 @@ func (a *app) connection(ctx context.Context, plan *pipeline.Plan) (key, base st
 
 func hostOf(base string) string { return secrets.HostOf(base) }
 
-// destination is the plan's dataset.
-func destination(plan *pipeline.Plan) *duckdb.Destination {
-	return duckdb.New(plan.DestinationPath, plan.DatasetName)
+// destination is the plan's dataset, with the destination's password where it has one.
+func (a *app) destination(_ context.Context, plan *pipeline.Plan) (dest.Destination, error) {
+	return pipeline.OpenDestination(plan, "")
 }
 
 // relPath shows a path relative to the current folder when it is below it.

@@ -34,7 +34,11 @@ func newQueryCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := destination(plan).Query(cmd.Context(), args[0], limit)
+			dst, err := a.destination(cmd.Context(), plan)
+			if err != nil {
+				return err
+			}
+			res, err := dst.Query(cmd.Context(), args[0], limit)
 			if err != nil {
 				return err
 			}

@@ -31,7 +31,11 @@ func newShowCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := dashboard.New(plan)
+			dst, err := a.destination(cmd.Context(), plan)
+			if err != nil {
+				return err
+			}
+			s, err := dashboard.New(plan, dst)
 			if err != nil {
 				return err
 			}

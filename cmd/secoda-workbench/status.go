@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
-	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 )
 
 // statusReport is what `status` shows.
@@ -53,7 +53,7 @@ func newStatusCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rep, err := buildStatus(cmd, plan)
+			rep, err := buildStatus(cmd, a, plan)
 			if err != nil {
 				return err
 			}
@@ -70,15 +70,18 @@ func newStatusCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-func buildStatus(cmd *cobra.Command, plan *pipeline.Plan) (*statusReport, error) {
+func buildStatus(cmd *cobra.Command, a *app, plan *pipeline.Plan) (*statusReport, error) {
 	ctx := cmd.Context()
-	dest := destination(plan)
+	dst, err := a.destination(ctx, plan)
+	if err != nil {
+		return nil, err
+	}
 	rep := &statusReport{Pipeline: plan.PipelineName, Dataset: plan.DatasetName, Destination: plan.DestinationType + ":" + relPath(plan.DestinationPath),
 		Config: relPath(plan.File), Tables: map[string]int64{}, Cursors: map[string]map[string]string{}}
 	for _, r := range plan.Resources {
 		rep.Resources = append(rep.Resources, r.Name)
 	}
-	stored, err := dest.ReadStored(ctx, plan.PipelineName)
+	stored, err := dst.ReadStored(ctx, plan.PipelineName)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +95,7 @@ func buildStatus(cmd *cobra.Command, plan *pipeline.Plan) (*statusReport, error)
 		return nil, err
 	}
 	rep.Cursors = state.Cursors()
-	loads, err := dest.Loads(ctx, 10)
+	loads, err := dst.Loads(ctx, 10)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +108,7 @@ func buildStatus(cmd *cobra.Command, plan *pipeline.Plan) (*statusReport, error)
 			Records: l.Records, Requests: l.Requests, Retries: l.Retries, RateLimited: l.RateLimited, ServerErrors: l.ServerErrors,
 			Rows: json.RawMessage(l.RowsJSON)})
 	}
-	if rep.Tables, err = dest.TableRows(ctx); err != nil && !errors.Is(err, duckdb.ErrNoData) {
+	if rep.Tables, err = dst.TableRows(ctx); err != nil && !errors.Is(err, dest.ErrNoData) {
 		return nil, err
 	}
 	return rep, nil

@@ -15,12 +15,12 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 )
 
 // Write prints a query result as an aligned table ("table"), JSON (an array of
 // objects), CSV or Markdown.
-func Write(w io.Writer, res *duckdb.QueryResult, format string) error {
+func Write(w io.Writer, res *dest.QueryResult, format string) error {
 	switch format {
 	case "markdown":
 		_, err := io.WriteString(w, Markdown(res.Columns, res.Rows, 200))

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 )
 
 func TestValues(t *testing.T) {
@@ -37,7 +37,7 @@ func TestValues(t *testing.T) {
 }
 
 func TestFormats(t *testing.T) {
-	res := &duckdb.QueryResult{Columns: []string{"a", "b|c"}, Rows: [][]any{{"x|y\nz", nil}, {strings.Repeat("w", 300), int64(1)}}}
+	res := &dest.QueryResult{Columns: []string{"a", "b|c"}, Rows: [][]any{{"x|y\nz", nil}, {strings.Repeat("w", 300), int64(1)}}}
 	md := Markdown(res.Columns, res.Rows, 10)
 	want := "| a | b\\|c |\n|---|---|\n| x\\|y z | NULL |\n| wwwwwwwww… | 1 |\n"
 	if md != want {

@@ -5,30 +5,21 @@
 package duckdb
 
 import (
-	"bytes"
-	"compress/zlib"
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"regexp"
 	"strings"
-	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest/sqldest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 )
-
-// ErrInUse is a file another process holds: a run loading, or a query.
-var ErrInUse = errors.New("the dataset is in use")
-
-// ErrNoData is a file (or dataset) that does not exist yet.
-var ErrNoData = errors.New("nothing loaded yet")
 
 // Destination is one dataset in one DuckDB file.
 type Destination struct {
@@ -38,6 +29,8 @@ type Destination struct {
 	// spills to a temporary folder beyond it.
 	MemoryLimit string
 }
+
+var _ dest.Destination = (*Destination)(nil)
 
 // New describes the destination; it opens nothing.
 func New(path, dataset string) *Destination {
@@ -51,12 +44,12 @@ func (d *Destination) open(ctx context.Context, readOnly bool) (*sql.DB, error) 
 	var init func(driver.ExecerContext) error
 	if readOnly {
 		if _, err := os.Stat(d.Path); errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s does not exist; run `secoda-workbench run` first", ErrNoData, d.Path)
+			return nil, fmt.Errorf("%w: %s does not exist; run `secoda-workbench run` first", dest.ErrNoData, d.Path)
 		}
 		dsn += "?access_mode=read_only&enable_external_access=false&autoinstall_known_extensions=false&autoload_known_extensions=false"
 		init = func(ex driver.ExecerContext) error {
 			for _, s := range []string{
-				"SET search_path = " + quoteLiteral(d.Dataset),
+				"SET search_path = " + dest.Literal(d.Dataset),
 				"SET lock_configuration = true",
 			} {
 				if _, err := ex.ExecContext(context.Background(), s, nil); err != nil {
@@ -92,101 +85,38 @@ func (d *Destination) friendly(err error) error {
 		if m := lockPID.FindStringSubmatch(msg); m != nil {
 			who = "process " + m[1]
 		}
-		return fmt.Errorf("%w: %s is held by %s (a run loading, or an open query); try again when it is done", ErrInUse, d.Path, who)
+		return fmt.Errorf("%w: %s is held by %s (a run loading, or an open query); try again when it is done", dest.ErrInUse, d.Path, who)
 	case strings.Contains(msg, "different configuration"):
-		return fmt.Errorf("%w: %s is being loaded by this process; try again when the run is done", ErrInUse, d.Path)
+		return fmt.Errorf("%w: %s is being loaded by this process; try again when the run is done", dest.ErrInUse, d.Path)
 	}
 	return err
 }
 
-// Stored is what the destination keeps of a pipeline between runs.
-type Stored struct {
-	Schema       *normalize.Schema // nil before the first load
-	State        []byte            // the pipeline state, JSON; nil before the first load
-	StateVersion int64
-}
+// Type is "duckdb".
+func (d *Destination) Type() string { return dest.DuckDB }
+
+// Location is the file.
+func (d *Destination) Location() string { return d.Path }
 
 // ReadStored reads the latest schema and pipeline state. A missing file or dataset is
 // an empty Stored, not an error.
-func (d *Destination) ReadStored(ctx context.Context, pipeline string) (Stored, error) {
-	var st Stored
+func (d *Destination) ReadStored(ctx context.Context, pipeline string) (dest.Stored, error) {
 	db, err := d.open(ctx, true)
-	if errors.Is(err, ErrNoData) {
-		return st, nil
+	if errors.Is(err, dest.ErrNoData) {
+		return dest.Stored{}, nil
 	}
 	if err != nil {
-		return st, err
+		return dest.Stored{}, err
 	}
 	defer db.Close()
-	if ok, err := tableExists(ctx, db, d.Dataset, "_dlt_version"); err != nil || !ok {
-		return st, err
-	}
-	var schemaJSON string
-	err = db.QueryRowContext(ctx, fmt.Sprintf(`SELECT schema FROM %s._dlt_version WHERE schema_name = ? ORDER BY version DESC, inserted_at DESC LIMIT 1`, ident(d.Dataset)),
-		normalize.SchemaName).Scan(&schemaJSON)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return st, err
-	default:
-		if st.Schema, err = normalize.ParseSchema([]byte(schemaJSON)); err != nil {
-			return st, fmt.Errorf("the stored schema does not parse: %w", err)
-		}
-	}
-	var blob string
-	err = db.QueryRowContext(ctx, fmt.Sprintf(`SELECT version, state FROM %s._dlt_pipeline_state WHERE pipeline_name = ? ORDER BY version DESC, created_at DESC LIMIT 1`, ident(d.Dataset)),
-		pipeline).Scan(&st.StateVersion, &blob)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return st, err
-	default:
-		if st.State, err = DecompressState(blob); err != nil {
-			return st, err
-		}
-	}
-	return st, nil
+	return sqldest.ReadStored(ctx, db, d.Dataset, pipeline)
 }
 
-func tableExists(ctx context.Context, db *sql.DB, schema, table string) (bool, error) {
-	var n int
-	err := db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?`, schema, table).Scan(&n)
-	return n > 0, err
-}
+// dialect is DuckDB's part of a SQL load.
+type dialect struct{}
 
-// CompressState encodes the state as dlt does: zlib, then base64.
-func CompressState(state []byte) string {
-	var b bytes.Buffer
-	w, _ := zlib.NewWriterLevel(&b, zlib.BestCompression)
-	w.Write(state)
-	w.Close()
-	return base64.StdEncoding.EncodeToString(b.Bytes())
-}
-
-// DecompressState reads a state blob: dlt's zlib and base64, or plain JSON.
-func DecompressState(blob string) ([]byte, error) {
-	if strings.HasPrefix(strings.TrimSpace(blob), "{") {
-		return []byte(blob), nil
-	}
-	raw, err := base64.StdEncoding.DecodeString(blob)
-	if err != nil {
-		return nil, fmt.Errorf("the stored pipeline state is not readable: %w", err)
-	}
-	r, err := zlib.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("the stored pipeline state is not readable: %w", err)
-	}
-	defer r.Close()
-	return io.ReadAll(r)
-}
-
-// ident quotes an identifier for SQL.
-func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// sqlType is the DuckDB type of a dlt type.
-func sqlType(t normalize.DataType) string {
+// ColumnType is the DuckDB type of a dlt type.
+func (dialect) ColumnType(t normalize.DataType) string {
 	switch t {
 	case normalize.BigInt:
 		return "BIGINT"
@@ -202,19 +132,14 @@ func sqlType(t normalize.DataType) string {
 	return "VARCHAR"
 }
 
-// cellValue is a cell as the appender takes it.
-func cellValue(c normalize.Cell) driver.Value {
-	switch c.Type {
-	case normalize.Text, normalize.JSON:
-		return c.Str
-	case normalize.BigInt:
-		return c.Int
-	case normalize.Double:
-		return c.Num
-	case normalize.Bool:
-		return c.Int != 0
-	case normalize.Timestamp:
-		return time.UnixMicro(c.Int).UTC()
-	}
-	return nil
+func (dialect) Stage(table string) string { return "stage_" + table }
+
+func (dialect) CreateStage(ctx context.Context, conn *sql.Conn, stage, like string) error {
+	_, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT * FROM %s LIMIT 0", dest.Ident(stage), like))
+	return err
 }
+
+func (dialect) RowID() string { return "rowid" }
+
+// LockLoad does nothing: DuckDB lets one process write the file at a time.
+func (dialect) LockLoad(context.Context, *sql.Conn, string) error { return nil }

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 )
 
 // seeded makes a DuckDB file with a dataset and one table, written without this package.
@@ -131,7 +133,7 @@ func TestQueryTimeLimit(t *testing.T) {
 
 func TestMissingFile(t *testing.T) {
 	d := New(filepath.Join(t.TempDir(), "none.duckdb"), "secoda_data")
-	if _, err := d.Query(context.Background(), "SELECT 1", 1); !errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "secoda-workbench run") {
+	if _, err := d.Query(context.Background(), "SELECT 1", 1); !errors.Is(err, dest.ErrNoData) || !strings.Contains(err.Error(), "secoda-workbench run") {
 		t.Fatalf("%v", err)
 	}
 	st, err := d.ReadStored(context.Background(), "p")
@@ -145,18 +147,18 @@ func TestMissingFile(t *testing.T) {
 
 func TestStateCompressionIsDlts(t *testing.T) {
 	state := []byte(`{"_state_version":3,"sources":{"secoda":{}}}`)
-	blob := CompressState(state)
-	back, err := DecompressState(blob)
+	blob := dest.CompressState(state)
+	back, err := dest.DecompressState(blob)
 	if err != nil || string(back) != string(state) {
 		t.Fatalf("%s %v", back, err)
 	}
 	// dlt's compress_state: base64(zlib.compress(json)), made by Python.
 	py := "eNqrVoovLkksSY0vSy0qzszPU7JSMNZRUCrOLy1KTi0G8qqVilOT81MSQcza2loAm7sQmg=="
-	back, err = DecompressState(py)
+	back, err = dest.DecompressState(py)
 	if err != nil || string(back) != `{"_state_version": 3, "sources": {"secoda": {}}}` {
 		t.Fatalf("%s %v", back, err)
 	}
-	if back, err := DecompressState(string(state)); err != nil || string(back) != string(state) {
+	if back, err := dest.DecompressState(string(state)); err != nil || string(back) != string(state) {
 		t.Fatalf("plain JSON state: %s %v", back, err)
 	}
 }
@@ -164,7 +166,7 @@ func TestStateCompressionIsDlts(t *testing.T) {
 func TestFriendlyLockMessage(t *testing.T) {
 	d := New("/data/secoda.duckdb", "secoda_data")
 	err := d.friendly(errors.New(`IO Error: Could not set lock on file "/data/secoda.duckdb": Conflicting lock is held in /usr/bin/secoda-workbench (PID 4242) by user me.`))
-	if !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), "process 4242") || !strings.Contains(err.Error(), "/data/secoda.duckdb") {
+	if !errors.Is(err, dest.ErrInUse) || !strings.Contains(err.Error(), "process 4242") || !strings.Contains(err.Error(), "/data/secoda.duckdb") {
 		t.Fatalf("%v", err)
 	}
 }

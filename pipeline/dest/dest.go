@@ -1,0 +1,187 @@
+// Package dest is what a destination is to the pipeline, the MCP tools and the
+// dashboard: where a load package goes, where the pipeline's schema and state come back
+// from, and where read-only queries run. DuckDB (pipeline/duckdb), PostgreSQL
+// (pipeline/postgres) and Parquet files (pipeline/filesystem) implement it; the
+// normalizer and the extractor know none of them.
+package dest
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/secoda-workbench/secoda-workbench/pipeline/loadpkg"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+)
+
+// The destination types the config names.
+const (
+	DuckDB     = "duckdb"
+	Postgres   = "postgres"
+	Filesystem = "filesystem"
+)
+
+// Types are the destination types, the default first.
+var Types = []string{DuckDB, Postgres, Filesystem}
+
+// Errors every destination reports the same way.
+var (
+	// ErrInUse is a dataset another process holds: a run loading, or a query.
+	ErrInUse = errors.New("the dataset is in use")
+	// ErrNoData is a dataset that does not exist yet.
+	ErrNoData = errors.New("nothing loaded yet")
+	// ErrNotReadOnly is SQL that is not one query.
+	ErrNotReadOnly = errors.New("only a query can run here")
+)
+
+// DefaultQueryTimeout bounds a query whose context has no deadline.
+const DefaultQueryTimeout = 30 * time.Second
+
+// Destination is one dataset somewhere.
+type Destination interface {
+	// Type is the destination type as the config names it: duckdb, postgres, filesystem.
+	Type() string
+	// Location says where the data is, for people and LoadInfo; never a password.
+	Location() string
+	// ReadStored reads the latest schema and pipeline state; before the first load
+	// it is an empty Stored, not an error.
+	ReadStored(ctx context.Context, pipeline string) (Stored, error)
+	// Load applies a load package atomically: all of it is visible, or none.
+	Load(ctx context.Context, job LoadJob) (LoadResult, error)
+	// Query runs one read-only query of the dataset, its tables unqualified, and
+	// returns at most limit rows (0: all).
+	Query(ctx context.Context, sql string, limit int) (*QueryResult, error)
+	// TableRows counts the rows of each table of the dataset.
+	TableRows(ctx context.Context) (map[string]int64, error)
+	// Loads lists the last n loads, newest first.
+	Loads(ctx context.Context, n int) ([]Load, error)
+	// Browse reads one page of one table, sorted, for the dashboard: the paging and
+	// the sort happen in the destination.
+	Browse(ctx context.Context, p Page) (*QueryResult, error)
+}
+
+// Stored is what the destination keeps of a pipeline between runs.
+type Stored struct {
+	Schema       *normalize.Schema // nil before the first load
+	State        []byte            // the pipeline state, JSON; nil before the first load
+	StateVersion int64
+}
+
+// ResourceLoad is what a load does with one resource's tables.
+type ResourceLoad struct {
+	Name        string
+	Disposition string // append, replace or merge
+	PrimaryKey  string
+	// Skip leaves the resource's tables as they are (its records did not change).
+	Skip bool
+	// DropTables are dropped before anything else (a full refresh, or a resource whose
+	// disposition changed to merge, whose old child rows have no _dlt_root_id).
+	DropTables []string
+}
+
+// LoadJob is one load package and what to do with it.
+type LoadJob struct {
+	LoadID        string
+	PipelineName  string
+	Package       *loadpkg.Reader
+	Schema        *normalize.Schema // the whole schema after this run
+	SchemaChanged bool
+	Resources     []ResourceLoad
+	State         []byte // the new pipeline state, JSON
+	StateVersion  int64
+	Run           RunRecord
+}
+
+// RunRecord is what a run met, kept beside the loads for `status` and the dashboard.
+type RunRecord struct {
+	StartedAt    time.Time
+	Records      int64
+	Requests     int64
+	Retries      int64
+	RateLimited  int64
+	ServerErrors int64
+	RowsJSON     string // rows per table, JSON
+}
+
+// LoadResult says what the load did.
+type LoadResult struct {
+	Duration time.Duration
+}
+
+// QueryResult is a bounded query answer.
+type QueryResult struct {
+	Columns   []string
+	Types     []string // the database's type names
+	Rows      [][]any
+	Truncated bool // more rows than the limit
+}
+
+// Load is one row of _dlt_loads with what the run met.
+type Load struct {
+	LoadID       string
+	Status       int64
+	InsertedAt   time.Time
+	StartedAt    time.Time
+	Records      int64
+	Requests     int64
+	Retries      int64
+	RateLimited  int64
+	ServerErrors int64
+	RowsJSON     string
+}
+
+// Page asks Browse for rows Offset to Offset+Limit of Table, sorted by Sort (none:
+// the table's own order). Table and Sort must be names the dataset has.
+type Page struct {
+	Table  string
+	Sort   string
+	Desc   bool
+	Offset int64
+	Limit  int
+}
+
+// Ident quotes an identifier for SQL.
+func Ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// Literal quotes a string literal for SQL.
+func Literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// CompressState encodes the state as dlt does: zlib, then base64.
+func CompressState(state []byte) string {
+	var b bytes.Buffer
+	w, _ := zlib.NewWriterLevel(&b, zlib.BestCompression)
+	w.Write(state)
+	w.Close()
+	return base64.StdEncoding.EncodeToString(b.Bytes())
+}
+
+// DecompressState reads a state blob: dlt's zlib and base64, or plain JSON.
+func DecompressState(blob string) ([]byte, error) {
+	if strings.HasPrefix(strings.TrimSpace(blob), "{") {
+		return []byte(blob), nil
+	}
+	raw, err := base64.StdEncoding.DecodeString(blob)
+	if err != nil {
+		return nil, fmt.Errorf("the stored pipeline state is not readable: %w", err)
+	}
+	r, err := zlib.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("the stored pipeline state is not readable: %w", err)
+	}
+	defer r.Close()
+	return io.ReadAll(r)
+}
+
+// IsSystemTable reports whether a table is dlt's or the workbench's own.
+func IsSystemTable(name string) bool {
+	return strings.HasPrefix(name, "_dlt_") || name == RunsTable
+}
+
+// RunsTable is the workbench's record of what each run met, beside dlt's tables.
+const RunsTable = "_workbench_runs"
