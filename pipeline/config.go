@@ -2,8 +2,12 @@ package pipeline
 
 import (
 	"net/url"
+	"path/filepath"
+	"strings"
 
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 )
 
@@ -16,6 +20,14 @@ const (
 	DefaultDatasetName  = "secoda_data"
 	DefaultDuckDBPath   = "secoda.duckdb"
 	DefaultDestination  = "duckdb"
+	// DefaultPostgresURL is what scaffold writes when it is given no database.
+	DefaultPostgresURL = "postgres://loader@localhost:5432/analytics"
+	// DefaultFilesystemPath is the filesystem destination's root folder; the dataset
+	// is a folder in it.
+	DefaultFilesystemPath = "data"
+	// EnvDestinationPassword holds the destination's password (PostgreSQL) when it is
+	// not in the OS keyring; the config never holds it.
+	EnvDestinationPassword = "SECODA_DESTINATION_PASSWORD"
 	// DefaultConcurrency is how many resources are read at once, sharing one rate limit.
 	DefaultConcurrency = 4
 	// DefaultDetailConcurrency is how many resource_detail requests run at once.
@@ -39,8 +51,13 @@ type PipelineSection struct {
 
 // DestinationSection says where the data goes.
 type DestinationSection struct {
-	Type string `toml:"type"` // duckdb (postgres and filesystem come with issue 8)
-	Path string `toml:"path"` // the DuckDB file, relative to the config file
+	Type string `toml:"type"` // duckdb, postgres or filesystem
+	// Path is the DuckDB file (duckdb) or the root folder (filesystem), relative to the
+	// config file.
+	Path string `toml:"path"`
+	// URL is the PostgreSQL database (postgres): postgres://USER@HOST:PORT/DATABASE,
+	// never with a password.
+	URL string `toml:"url"`
 }
 
 // SourceSection says how to reach Secoda.
@@ -92,7 +109,8 @@ type Plan struct {
 	PipelineName      string
 	DatasetName       string
 	DestinationType   string
-	DestinationPath   string // absolute
+	DestinationPath   string // absolute: the DuckDB file, or the filesystem root
+	DestinationURL    string // postgres: the database, without a password
 	BaseURL           string // from the file, before SECODA_API_URL is applied
 	RequestsPerMinute float64
 	Concurrency       int
@@ -114,6 +132,29 @@ type Resource struct {
 	PageCap     int
 	Contract    normalize.Contract
 	MaxNesting  int
+}
+
+// MaxIdentifierLength is how long the destination lets a name be (0: no limit);
+// dlt's names are shortened to it.
+func (p *Plan) MaxIdentifierLength() int {
+	if p.DestinationType == dest.Postgres {
+		return postgres.MaxIdentifierLength
+	}
+	return 0
+}
+
+// Destination names the destination for people: duckdb:secoda.duckdb,
+// postgres:postgres://loader@host:5432/analytics, filesystem:data (paths relative to
+// dir where they are inside it).
+func (p *Plan) Destination(dir string) string {
+	if p.DestinationType == dest.Postgres {
+		return p.DestinationType + ":" + postgres.New(p.DestinationURL, "", p.DatasetName).Location()
+	}
+	path := p.DestinationPath
+	if rel, err := filepath.Rel(dir, path); err == nil && !strings.HasPrefix(rel, "..") {
+		path = rel
+	}
+	return p.DestinationType + ":" + path
 }
 
 // Resource finds a resource of the plan by name.

@@ -22,7 +22,9 @@ import (
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
 
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 )
 
@@ -406,6 +408,8 @@ type configDecoder struct {
 	idx  keyIndex
 	set  map[string]bool // paths decoded into Config with the right type
 	errs []*ConfigError
+	// maxName is the destination's longest name (0: no limit), for table names.
+	maxName int
 }
 
 // errorAt records a problem about the key at path (atKey) or its value. A path the
@@ -751,15 +755,60 @@ func identifierProblem(s string) string {
 
 // destinationProblem says what is wrong with a destination type, or "".
 func destinationProblem(s string) string {
-	const later = "postgres and filesystem destinations are not available yet"
-	switch s {
-	case DefaultDestination:
+	if slices.Contains(dest.Types, s) {
 		return ""
-	case "postgres", "filesystem":
-		return later + ": use duckdb"
 	}
-	return withHint("unknown destination "+tomlString(s), s, []string{DefaultDestination, "postgres", "filesystem"},
-		"use duckdb ("+later+")")
+	return withHint("unknown destination "+tomlString(s), s, dest.Types, "use one of "+strings.Join(dest.Types, ", "))
+}
+
+// resolveDestination checks [destination]: a path for duckdb and filesystem, a URL
+// without a password for postgres.
+func (d *configDecoder) resolveDestination(cfg DestinationSection, plan *Plan) {
+	if d.has("destination", "type") {
+		if msg := destinationProblem(cfg.Type); msg != "" {
+			d.valueError(tomlPath{"destination", "type"}, "%s", msg)
+			return
+		}
+		plan.DestinationType = cfg.Type
+	}
+	if plan.DestinationType == dest.Postgres {
+		switch {
+		case d.has("destination", "path"):
+			d.keyError(tomlPath{"destination", "path"}, "path is for duckdb and filesystem; postgres takes url = \"postgres://USER@HOST:PORT/DATABASE\"")
+		case !d.has("destination", "url"):
+			d.keyError(tomlPath{"destination"}, "postgres needs url = \"postgres://USER@HOST:PORT/DATABASE\" (no password: keep it in the OS keyring "+
+				"with `secoda-workbench secrets set --destination`, or in %s)", EnvDestinationPassword)
+		default:
+			if err := postgres.CheckURL(cfg.URL); err != nil {
+				d.valueError(tomlPath{"destination", "url"}, "%s", err.Error())
+			} else {
+				plan.DestinationURL = cfg.URL
+			}
+		}
+		d.maxName = postgres.MaxIdentifierLength
+		if len(plan.DatasetName) > postgres.MaxIdentifierLength {
+			d.valueError(tomlPath{"pipeline", "dataset_name"}, "PostgreSQL names are at most %d bytes: shorten it", postgres.MaxIdentifierLength)
+		}
+		return
+	}
+	if d.has("destination", "url") {
+		d.keyError(tomlPath{"destination", "url"}, "url is for postgres; %s takes path", plan.DestinationType)
+	}
+	path, what := DefaultDuckDBPath, "the DuckDB file, e.g. "+tomlString(DefaultDuckDBPath)
+	if plan.DestinationType == dest.Filesystem {
+		path, what = DefaultFilesystemPath, "the folder the Parquet files go in, e.g. "+tomlString(DefaultFilesystemPath)
+	}
+	if d.has("destination", "path") {
+		if strings.TrimSpace(cfg.Path) == "" {
+			d.valueError(tomlPath{"destination", "path"}, "must not be empty: name %s", what)
+		} else {
+			path = cfg.Path
+		}
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(plan.Dir, path)
+	}
+	plan.DestinationPath = filepath.Clean(path)
 }
 
 // catalogQueryEndpoints names the endpoints that take the catalog's filter and sort.
@@ -804,23 +853,7 @@ func (d *configDecoder) resolve(cfg *Config, raw map[string]any) *Plan {
 		}
 	}
 
-	if d.has("destination", "type") {
-		if msg := destinationProblem(cfg.Destination.Type); msg != "" {
-			d.valueError(tomlPath{"destination", "type"}, "%s", msg)
-		}
-	}
-	dest := DefaultDuckDBPath
-	if d.has("destination", "path") {
-		if strings.TrimSpace(cfg.Destination.Path) == "" {
-			d.valueError(tomlPath{"destination", "path"}, "must not be empty: name the DuckDB file, e.g. %s", tomlString(DefaultDuckDBPath))
-		} else {
-			dest = cfg.Destination.Path
-		}
-	}
-	if !filepath.IsAbs(dest) {
-		dest = filepath.Join(plan.Dir, dest)
-	}
-	plan.DestinationPath = filepath.Clean(dest)
+	d.resolveDestination(cfg.Destination, plan)
 
 	d.resolveSource(cfg.Source, plan)
 
@@ -885,6 +918,8 @@ func (d *configDecoder) resolveResource(name string, rc ResourceConfig) (Resourc
 		d.keyError(path, "table name %s", msg)
 	} else if strings.HasPrefix(name, "_dlt") {
 		d.keyError(path, "names starting with _dlt are dlt's system tables: choose another table name")
+	} else if d.maxName > 0 && len(name) > d.maxName {
+		d.keyError(path, "table name is %d bytes; the destination takes at most %d: choose a shorter one", len(name), d.maxName)
 	}
 
 	epName, epPath, atKey := name, path, true

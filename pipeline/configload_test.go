@@ -411,10 +411,20 @@ func TestParseConfigErrors(t *testing.T) {
 			[]wantErr{{"1:12", "resources._dlt_loads", []string{"dlt's system tables"}}}},
 
 		// Destinations.
-		{"postgres", "[destination]\ntype = \"postgres\"\n[resources.tag]\n",
-			[]wantErr{{"2:8", "destination.type", []string{"postgres and filesystem destinations are not available yet"}}}},
+		{"postgres without a url", "[destination]\ntype = \"postgres\"\n[resources.tag]\n",
+			[]wantErr{{"1:2", "destination", []string{`postgres needs url = "postgres://USER@HOST:PORT/DATABASE"`, "secrets set --destination", "SECODA_DESTINATION_PASSWORD"}}}},
+		{"postgres url with a password", "[destination]\ntype = \"postgres\"\nurl = \"postgres://u:hunter2@h/db\"\n[resources.tag]\n",
+			[]wantErr{{"3:7", "destination.url", []string{"the URL holds a password", "must never hold one"}}}},
+		{"postgres url without a database", "[destination]\ntype = \"postgres\"\nurl = \"postgres://u@h\"\n[resources.tag]\n",
+			[]wantErr{{"3:7", "destination.url", []string{"names no database"}}}},
+		{"postgres with a path", "[destination]\ntype = \"postgres\"\nurl = \"postgres://u@h/db\"\npath = \"x\"\n[resources.tag]\n",
+			[]wantErr{{"4:1", "destination.path", []string{"path is for duckdb and filesystem"}}}},
+		{"duckdb with a url", "[destination]\nurl = \"postgres://u@h/db\"\n[resources.tag]\n",
+			[]wantErr{{"2:1", "destination.url", []string{"url is for postgres; duckdb takes path"}}}},
+		{"postgres table name too long", "[destination]\ntype = \"postgres\"\nurl = \"postgres://u@h/db\"\n[resources." + strings.Repeat("t", 64) + "]\nendpoint = \"tag\"\n",
+			[]wantErr{{"4:12", "resources." + strings.Repeat("t", 64), []string{"table name is 64 bytes; the destination takes at most 63"}}}},
 		{"misspelt destination", "[destination]\ntype = \"duckbd\"\n[resources.tag]\n",
-			[]wantErr{{"2:8", "destination.type", []string{`unknown destination "duckbd": did you mean duckdb?`, "not available yet"}}}},
+			[]wantErr{{"2:8", "destination.type", []string{`unknown destination "duckbd": did you mean duckdb?`, "duckdb, postgres, filesystem"}}}},
 		{"empty destination path", "[destination]\npath = \"\"\n[resources.tag]\n",
 			[]wantErr{{"2:8", "destination.path", []string{"must not be empty"}}}},
 

@@ -23,6 +23,7 @@ func (e *extractor) resource(ctx context.Context, r Resource) (*resourceResult, 
 	norm := normalize.New(e.base, normalize.Options{
 		Resource: r.Name, Disposition: string(r.Disposition), PrimaryKey: r.PrimaryKey,
 		Contract: r.Contract, MaxNesting: r.MaxNesting, LoadID: e.loadID,
+		MaxIdentifierLength: e.plan.MaxIdentifierLength(),
 	}, e.pkg)
 	res := &resourceResult{info: ResourceInfo{Name: r.Name, Endpoint: r.Endpoint.Name}, cursorField: r.Cursor}
 	inc := newIncremental(r.Cursor, e.state.Cursor(r.Name, r.Cursor))

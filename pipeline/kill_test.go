@@ -29,7 +29,8 @@ func TestHelperProcess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = pipeline.Run(context.Background(), plan, pipeline.RunOptions{APIKey: os.Getenv("PIPELINE_TEST_KEY"), FullRefresh: true})
+		_, err = pipeline.Run(context.Background(), plan, pipeline.RunOptions{APIKey: os.Getenv("PIPELINE_TEST_KEY"), FullRefresh: true,
+			DestinationPassword: os.Getenv(pipeline.EnvDestinationPassword)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,73 +72,65 @@ func waitFor(t *testing.T, pattern string, done <-chan error) bool {
 	return false
 }
 
-// TestKill9LosesNothing kills a run with SIGKILL while it extracts and while it loads;
-// each time the previous data and state are intact and the next run completes.
+// TestKill9LosesNothing kills a run with SIGKILL while it extracts and while it loads,
+// on every destination; each time the previous data and state are intact, no load of
+// the killed run is visible, and the next run completes.
 func TestKill9LosesNothing(t *testing.T) {
-	p := newProject(t, simulator.Options{Size: simulator.Medium, Seed: 17}, "")
-	p.run(t, pipeline.RunOptions{})
-	tables := []string{"resource_catalog", "resource_catalog__tags", "resource_catalog__properties__custom", "document", "collection", "integration"}
-	baseline := map[string]int64{}
-	for _, tbl := range tables {
-		baseline[tbl] = p.count(t, tbl)
-	}
-	packages := filepath.Join(p.dir, pipeline.WorkDirName, "packages")
-	for _, stage := range []struct{ name, pattern string }{
-		{"while extracting", filepath.Join(packages, "*", "resource_catalog.rows")},
-		{"while loading", filepath.Join(packages, "*", "manifest.json")},
-	} {
-		t.Run(stage.name, func(t *testing.T) {
-			cmd := child(t, "run", "PIPELINE_TEST_CONFIG="+p.plan.File, "PIPELINE_TEST_KEY="+p.key)
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			if !waitFor(t, stage.pattern, done) {
-				t.Fatalf("%s never appeared", stage.pattern)
-			}
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			err := <-done
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-				t.Fatalf("the child was not killed: %v", err)
-			}
-			for _, tbl := range tables {
-				if got := p.count(t, tbl); got != baseline[tbl] {
-					t.Errorf("%s: %d rows after the kill, %d before", tbl, got, baseline[tbl])
+	eachDestination(t, func(t *testing.T, on target) {
+		p := newProjectOn(t, on, simulator.Options{Size: simulator.Medium, Seed: 17}, "")
+		p.run(t, pipeline.RunOptions{})
+		tables := []string{"resource_catalog", "resource_catalog__tags", "resource_catalog__properties__custom", "document", "collection", "integration"}
+		baseline := map[string]int64{}
+		for _, tbl := range tables {
+			baseline[tbl] = p.count(t, tbl)
+		}
+		packages := filepath.Join(p.dir, pipeline.WorkDirName, "packages")
+		for _, stage := range []struct{ name, pattern string }{
+			{"while extracting", filepath.Join(packages, "*", "resource_catalog.rows")},
+			{"while loading", filepath.Join(packages, "*", "manifest.json")},
+		} {
+			t.Run(stage.name, func(t *testing.T) {
+				loads := p.count(t, "_dlt_loads")
+				cmd := child(t, "run", "PIPELINE_TEST_CONFIG="+p.plan.File, "PIPELINE_TEST_KEY="+p.key, pipeline.EnvDestinationPassword+"="+on.pg.Password)
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
 				}
-			}
-			if n := p.count(t, "_dlt_loads"); n != 1 {
-				t.Fatalf("%d loads after the kill: the killed run's load is visible", n)
-			}
-			info := p.run(t, pipeline.RunOptions{FullRefresh: true})
-			if !info.Loaded {
-				t.Fatal("the run after the kill loaded nothing")
-			}
-			for _, tbl := range tables {
-				if got := p.count(t, tbl); got != baseline[tbl] {
-					t.Errorf("%s: %d rows after the rerun, %d before", tbl, got, baseline[tbl])
+				done := make(chan error, 1)
+				go func() { done <- cmd.Wait() }()
+				if !waitFor(t, stage.pattern, done) {
+					t.Fatalf("%s never appeared", stage.pattern)
 				}
-			}
-			// Back to one load, for the next stage's count.
-			p.resetLoads(t)
-		})
-	}
-}
-
-// resetLoads deletes all loads but the first, so each stage counts from one.
-func (p *project) resetLoads(t *testing.T) {
-	t.Helper()
-	db, err := sql.Open("duckdb", p.plan.DestinationPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`DELETE FROM secoda_data._dlt_loads WHERE load_id <> (SELECT min(load_id) FROM secoda_data._dlt_loads)`); err != nil {
-		t.Fatal(err)
-	}
+				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+					t.Fatal(err)
+				}
+				err := <-done
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+					t.Fatalf("the child was not killed: %v", err)
+				}
+				for _, tbl := range tables {
+					if got := p.count(t, tbl); got != baseline[tbl] {
+						t.Errorf("%s: %d rows after the kill, %d before", tbl, got, baseline[tbl])
+					}
+				}
+				if n := p.count(t, "_dlt_loads"); n != loads {
+					t.Fatalf("%d loads after the kill, %d before: the killed run's load is visible", n, loads)
+				}
+				info := p.run(t, pipeline.RunOptions{FullRefresh: true})
+				if !info.Loaded {
+					t.Fatal("the run after the kill loaded nothing")
+				}
+				for _, tbl := range tables {
+					if got := p.count(t, tbl); got != baseline[tbl] {
+						t.Errorf("%s: %d rows after the rerun, %d before", tbl, got, baseline[tbl])
+					}
+				}
+				if n := p.count(t, "_dlt_loads"); n != loads+1 {
+					t.Fatalf("%d loads after the rerun, want %d", n, loads+1)
+				}
+			})
+		}
+	})
 }
 
 // TestADatasetInUseSaysSo: while another process holds the file, a run fails with a

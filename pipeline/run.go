@@ -8,6 +8,7 @@ import (
 	"hash"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -233,8 +234,23 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 }
 
 // location is what dlt's LoadInfo names the destination by: duckdb:/<path>, the path
-// relative to the project where it is inside it.
+// relative to the project where it is inside it; the database URL with its password
+// starred for postgres; file://<root> for the filesystem.
 func location(plan *Plan) string {
+	switch plan.DestinationType {
+	case dest.Postgres:
+		u, err := url.Parse(plan.DestinationURL)
+		if err != nil {
+			return plan.DestinationURL
+		}
+		u.RawQuery = ""
+		if u.User != nil {
+			u.User = url.UserPassword(u.User.Username(), "***")
+		}
+		return strings.Replace(u.String(), ":%2A%2A%2A@", ":***@", 1)
+	case dest.Filesystem:
+		return "file://" + filepath.ToSlash(plan.DestinationPath)
+	}
 	if rel, err := filepath.Rel(plan.Dir, plan.DestinationPath); err == nil && !strings.HasPrefix(rel, "..") {
 		return plan.DestinationType + ":/" + filepath.ToSlash(rel)
 	}

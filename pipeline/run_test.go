@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
-	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
@@ -31,18 +31,26 @@ func newKey(t testing.TB) string {
 	return hex.EncodeToString(b)
 }
 
-// project is a project folder with a config pointing at a simulator.
+// project is a project folder with a config pointing at a simulator and a destination.
 type project struct {
 	dir  string
 	key  string
 	sim  *simulator.Server
 	srv  *httptest.Server
 	plan *pipeline.Plan
+	on   target
 }
 
+// newProject is a project loading into DuckDB.
 func newProject(t testing.TB, opts simulator.Options, resources string) *project {
 	t.Helper()
-	p := &project{dir: t.TempDir(), key: newKey(t)}
+	return newProjectOn(t, target{kind: dest.DuckDB}, opts, resources)
+}
+
+// newProjectOn is a project loading into the target.
+func newProjectOn(t testing.TB, on target, opts simulator.Options, resources string) *project {
+	t.Helper()
+	p := &project{dir: t.TempDir(), key: newKey(t), on: on}
 	opts.APIKeys = []string{p.key}
 	sim, err := simulator.New(opts)
 	if err != nil {
@@ -54,7 +62,7 @@ func newProject(t testing.TB, opts simulator.Options, resources string) *project
 	if resources == "" {
 		resources = defaultResources
 	}
-	cfg := fmt.Sprintf("[source]\nbase_url = %q\nrate_limit = 0\n\n%s", p.srv.URL+"/api/v1", resources)
+	cfg := fmt.Sprintf("%s[source]\nbase_url = %q\nrate_limit = 0\n\n%s", on.section(), p.srv.URL+"/api/v1", resources)
 	p.writeConfig(t, cfg)
 	return p
 }
@@ -89,6 +97,7 @@ func (p *project) run(t testing.TB, opts pipeline.RunOptions) *pipeline.LoadInfo
 
 func (p *project) tryRun(opts pipeline.RunOptions) (*pipeline.LoadInfo, error) {
 	opts.APIKey = p.key
+	opts.DestinationPassword = p.on.pg.Password
 	opts.BaseBackoff = time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -110,10 +119,6 @@ func (p *project) patch(t testing.TB, path, body string) {
 	}
 }
 
-func (p *project) dest() *duckdb.Destination {
-	return duckdb.New(p.plan.DestinationPath, p.plan.DatasetName)
-}
-
 // query runs SQL read-only and returns the rows.
 func (p *project) query(t testing.TB, sql string) [][]any {
 	t.Helper()
@@ -130,23 +135,30 @@ func (p *project) count(t testing.TB, table string) int64 {
 }
 
 func TestRunLoadsTheDefaultResources(t *testing.T) {
-	p := newProject(t, simulator.Options{Seed: 3}, "")
-	info := p.run(t, pipeline.RunOptions{})
-	text := info.String()
-	for _, want := range []string{
-		"Pipeline secoda_pipeline load step completed in",
-		"1 load package(s) were loaded to destination duckdb and into dataset secoda_data",
-		"The duckdb destination used duckdb:/secoda.duckdb location to store data",
-		"Load package " + info.LoadID + " is LOADED and contains no failed jobs",
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("LoadInfo lacks %q:\n%s", want, text)
+	eachDestination(t, func(t *testing.T, on target) {
+		p := newProjectOn(t, on, simulator.Options{Seed: 3}, "")
+		info := p.run(t, pipeline.RunOptions{})
+		text := info.String()
+		location := map[string]string{
+			dest.DuckDB:     "duckdb:/secoda.duckdb",
+			dest.Postgres:   strings.Replace(strings.TrimSuffix(on.pg.URL, "?sslmode=disable"), "@", ":***@", 1),
+			dest.Filesystem: "file://" + filepath.ToSlash(filepath.Join(p.dir, "data")),
+		}[on.kind]
+		for _, want := range []string{
+			"Pipeline secoda_pipeline load step completed in",
+			"1 load package(s) were loaded to destination " + on.kind + " and into dataset secoda_data",
+			"The " + on.kind + " destination used " + location + " location to store data",
+			"Load package " + info.LoadID + " is LOADED and contains no failed jobs",
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("LoadInfo lacks %q:\n%s", want, text)
+			}
 		}
-	}
-	if got := p.count(t, "resource_catalog"); got != int64(p.sim.Workspace().CatalogSize()) {
-		t.Fatalf("resource_catalog has %d rows, the workspace %d", got, p.sim.Workspace().CatalogSize())
-	}
-	t.Log(text)
+		if got := p.count(t, "resource_catalog"); got != int64(p.sim.Workspace().CatalogSize()) {
+			t.Fatalf("resource_catalog has %d rows, the workspace %d", got, p.sim.Workspace().CatalogSize())
+		}
+		t.Log(text)
+	})
 }
 
 // simRecords reads every record of an endpoint straight from the simulator with plain
@@ -252,208 +264,226 @@ var defaultPaths = map[string]string{"resource_catalog": "resource/catalog", "do
 	"collection": "collection/collections", "integration": "integration/integrations"}
 
 func TestEveryTableMatchesTheSimulatorAndJoinsItsParent(t *testing.T) {
-	p := newProject(t, simulator.Options{Seed: 5}, "")
-	p.run(t, pipeline.RunOptions{})
-	checkLayout(t, p, defaultPaths)
-	// dlt's system tables hold one complete load.
-	if got := p.query(t, "SELECT count(*), min(status), min(schema_name) FROM _dlt_loads")[0]; got[0] != int64(1) || got[1] != int64(0) || got[2] != "secoda" {
-		t.Fatalf("_dlt_loads %v", got)
-	}
-	if n := p.count(t, "_dlt_pipeline_state"); n != 1 {
-		t.Fatalf("%d state rows", n)
-	}
-	if n := p.count(t, "_dlt_version"); n != 1 {
-		t.Fatalf("%d schema versions", n)
-	}
-	// Child rows of a merge resource carry the root's id.
-	if n := p.query(t, `SELECT count(*) FROM resource_catalog__tags c JOIN resource_catalog r ON c._dlt_root_id = r._dlt_id`)[0][0]; n != p.count(t, "resource_catalog__tags") {
-		t.Fatalf("_dlt_root_id joins %v of the tag rows", n)
-	}
+	eachDestination(t, func(t *testing.T, on target) {
+		p := newProjectOn(t, on, simulator.Options{Seed: 5}, "")
+		p.run(t, pipeline.RunOptions{})
+		checkLayout(t, p, defaultPaths)
+		// dlt's system tables hold one complete load.
+		if got := p.query(t, "SELECT count(*), min(status), min(schema_name) FROM _dlt_loads")[0]; got[0] != int64(1) || got[1] != int64(0) || got[2] != "secoda" {
+			t.Fatalf("_dlt_loads %v", got)
+		}
+		if n := p.count(t, "_dlt_pipeline_state"); n != 1 {
+			t.Fatalf("%d state rows", n)
+		}
+		if n := p.count(t, "_dlt_version"); n != 1 {
+			t.Fatalf("%d schema versions", n)
+		}
+		// Child rows of a merge resource carry the root's id.
+		if n := p.query(t, `SELECT count(*) FROM resource_catalog__tags c JOIN resource_catalog r ON c._dlt_root_id = r._dlt_id`)[0][0]; n != p.count(t, "resource_catalog__tags") {
+			t.Fatalf("_dlt_root_id joins %v of the tag rows", n)
+		}
+	})
 }
 
 func TestSecondRunOfAnUnchangedWorkspaceLoadsNothing(t *testing.T) {
-	p := newProject(t, simulator.Options{Seed: 6}, "")
-	p.run(t, pipeline.RunOptions{})
-	info := p.run(t, pipeline.RunOptions{})
-	if info.Loaded {
-		t.Fatalf("a second run loaded a package:\n%s", info)
-	}
-	for _, r := range info.Resources {
-		res, _ := p.plan.Resource(r.Name)
-		if res.Cursor != "" && r.Pages > 1 {
-			t.Errorf("%s fetched %d pages of an unchanged workspace", r.Name, r.Pages)
+	eachDestination(t, func(t *testing.T, on target) {
+		p := newProjectOn(t, on, simulator.Options{Seed: 6}, "")
+		p.run(t, pipeline.RunOptions{})
+		info := p.run(t, pipeline.RunOptions{})
+		if info.Loaded {
+			t.Fatalf("a second run loaded a package:\n%s", info)
 		}
-		if res.Cursor != "" && r.Records != r.Skipped {
-			t.Errorf("%s: %d records, %d skipped", r.Name, r.Records, r.Skipped)
+		for _, r := range info.Resources {
+			res, _ := p.plan.Resource(r.Name)
+			if res.Cursor != "" && r.Pages > 1 {
+				t.Errorf("%s fetched %d pages of an unchanged workspace", r.Name, r.Pages)
+			}
+			if res.Cursor != "" && r.Records != r.Skipped {
+				t.Errorf("%s: %d records, %d skipped", r.Name, r.Records, r.Skipped)
+			}
 		}
-	}
-	if n := p.count(t, "_dlt_loads"); n != 1 {
-		t.Fatalf("%d loads after an empty run", n)
-	}
-	if !strings.Contains(info.String(), "No new data") {
-		t.Fatalf("LoadInfo does not say nothing was new:\n%s", info)
-	}
+		if n := p.count(t, "_dlt_loads"); n != 1 {
+			t.Fatalf("%d loads after an empty run", n)
+		}
+		if !strings.Contains(info.String(), "No new data") {
+			t.Fatalf("LoadInfo does not say nothing was new:\n%s", info)
+		}
+	})
 }
 
 func TestPatchedResourcesAreMergedAndNothingElse(t *testing.T) {
-	p := newProject(t, simulator.Options{Seed: 7}, "")
-	p.run(t, pipeline.RunOptions{})
-	before := map[string]int64{}
-	for _, tbl := range []string{"resource_catalog", "resource_catalog__tags", "resource_catalog__owners", "resource_catalog__properties__custom"} {
-		before[tbl] = p.count(t, tbl)
-	}
-	ids := p.query(t, "SELECT id FROM resource_catalog ORDER BY id LIMIT 3")
-	for i, row := range ids {
-		p.patch(t, "resource/all/"+row[0].(string), fmt.Sprintf(`{"title": "patched %d", "tags": []}`, i))
-	}
-	info := p.run(t, pipeline.RunOptions{})
-	var rc pipeline.ResourceInfo
-	for _, r := range info.Resources {
-		if r.Name == "resource_catalog" {
-			rc = r
+	eachDestination(t, func(t *testing.T, on target) {
+		p := newProjectOn(t, on, simulator.Options{Seed: 7}, "")
+		p.run(t, pipeline.RunOptions{})
+		before := map[string]int64{}
+		for _, tbl := range []string{"resource_catalog", "resource_catalog__tags", "resource_catalog__owners", "resource_catalog__properties__custom"} {
+			before[tbl] = p.count(t, tbl)
 		}
-	}
-	if rc.Records-rc.Skipped != 3 || rc.Pages != 1 {
-		t.Fatalf("resource_catalog: %+v, want 3 new records from one page", rc)
-	}
-	if got := p.count(t, "resource_catalog"); got != before["resource_catalog"] {
-		t.Fatalf("merge changed the row count: %d, was %d", got, before["resource_catalog"])
-	}
-	got := p.query(t, fmt.Sprintf("SELECT count(*) FROM resource_catalog WHERE title LIKE 'patched %%' AND _dlt_load_id = '%s'", info.LoadID))[0][0]
-	if got != int64(3) {
-		t.Fatalf("%v patched rows carry the new load id", got)
-	}
-	// The three lost their tags; every other child row stays exactly once.
-	if n := p.query(t, fmt.Sprintf(`SELECT count(*) FROM resource_catalog__tags WHERE _dlt_root_id IN (SELECT _dlt_id FROM resource_catalog WHERE _dlt_load_id = '%s')`, info.LoadID))[0][0]; n != int64(0) {
-		t.Fatalf("patched resources still have %v tags", n)
-	}
-	checkLayout(t, p, defaultPaths)
+		ids := p.query(t, "SELECT id FROM resource_catalog ORDER BY id LIMIT 3")
+		for i, row := range ids {
+			p.patch(t, "resource/all/"+row[0].(string), fmt.Sprintf(`{"title": "patched %d", "tags": []}`, i))
+		}
+		info := p.run(t, pipeline.RunOptions{})
+		var rc pipeline.ResourceInfo
+		for _, r := range info.Resources {
+			if r.Name == "resource_catalog" {
+				rc = r
+			}
+		}
+		if rc.Records-rc.Skipped != 3 || rc.Pages != 1 {
+			t.Fatalf("resource_catalog: %+v, want 3 new records from one page", rc)
+		}
+		if got := p.count(t, "resource_catalog"); got != before["resource_catalog"] {
+			t.Fatalf("merge changed the row count: %d, was %d", got, before["resource_catalog"])
+		}
+		got := p.query(t, fmt.Sprintf("SELECT count(*) FROM resource_catalog WHERE title LIKE 'patched %%' AND _dlt_load_id = '%s'", info.LoadID))[0][0]
+		if got != int64(3) {
+			t.Fatalf("%v patched rows carry the new load id", got)
+		}
+		// The three lost their tags; every other child row stays exactly once.
+		if n := p.query(t, fmt.Sprintf(`SELECT count(*) FROM resource_catalog__tags WHERE _dlt_root_id IN (SELECT _dlt_id FROM resource_catalog WHERE _dlt_load_id = '%s')`, info.LoadID))[0][0]; n != int64(0) {
+			t.Fatalf("patched resources still have %v tags", n)
+		}
+		checkLayout(t, p, defaultPaths)
+	})
 }
 
 func TestAFieldThatChangesTypeLandsInAVariantColumn(t *testing.T) {
-	p := newProject(t, simulator.Options{Seed: 8, Faults: simulator.Faults{TypeChangeFromPage: 2}}, "[resources.resource_catalog]\n")
-	info := p.run(t, pipeline.RunOptions{})
-	var variants []string
-	for _, tbl := range info.Tables {
-		variants = append(variants, tbl.VariantColumns...)
-	}
-	if !slices.Contains(variants, "total_usage__v_text") {
-		t.Fatalf("variant columns %v", variants)
-	}
-	row := p.query(t, "SELECT count(total_usage), count(total_usage__v_text) FROM resource_catalog")[0]
-	if row[0] != int64(50) || row[1] != int64(p.sim.Workspace().CatalogSize()-50) {
-		t.Fatalf("page 1 numbers, later pages text: got %v", row)
-	}
-	if !strings.Contains(info.String(), "variant columns total_usage__v_text") {
-		t.Fatalf("LoadInfo does not name the variant column:\n%s", info)
-	}
+	eachDestination(t, func(t *testing.T, on target) {
+		p := newProjectOn(t, on, simulator.Options{Seed: 8, Faults: simulator.Faults{TypeChangeFromPage: 2}}, "[resources.resource_catalog]\n")
+		info := p.run(t, pipeline.RunOptions{})
+		var variants []string
+		for _, tbl := range info.Tables {
+			variants = append(variants, tbl.VariantColumns...)
+		}
+		if !slices.Contains(variants, "total_usage__v_text") {
+			t.Fatalf("variant columns %v", variants)
+		}
+		row := p.query(t, "SELECT count(total_usage), count(total_usage__v_text) FROM resource_catalog")[0]
+		if row[0] != int64(50) || row[1] != int64(p.sim.Workspace().CatalogSize()-50) {
+			t.Fatalf("page 1 numbers, later pages text: got %v", row)
+		}
+		if !strings.Contains(info.String(), "variant columns total_usage__v_text") {
+			t.Fatalf("LoadInfo does not name the variant column:\n%s", info)
+		}
+	})
 }
 
 func TestWriteDispositions(t *testing.T) {
-	for _, tc := range []struct {
-		disposition string
-		factor      int64 // rows after two full runs, per run's rows
-	}{{"append", 2}, {"replace", 1}, {"merge", 1}} {
-		t.Run(tc.disposition, func(t *testing.T) {
-			cfg := fmt.Sprintf("[resources.collection]\nwrite_disposition = %q\nincremental = \"\"\n", tc.disposition)
-			p := newProject(t, simulator.Options{Seed: 9}, cfg)
-			p.run(t, pipeline.RunOptions{})
-			first, firstOwners := p.count(t, "collection"), p.count(t, "collection__owners")
-			id := p.query(t, "SELECT id FROM collection ORDER BY id LIMIT 1")[0][0].(string)
-			p.patch(t, "collection/collections/"+id, `{"title": "renamed"}`)
-			p.run(t, pipeline.RunOptions{})
-			if got := p.count(t, "collection"); got != tc.factor*first {
-				t.Fatalf("%d rows after two runs, one run gives %d", got, first)
-			}
-			if got := p.count(t, "collection__owners"); got != tc.factor*firstOwners {
-				t.Fatalf("%d child rows after two runs, one run gives %d", got, firstOwners)
-			}
-			titles := p.query(t, fmt.Sprintf("SELECT title FROM collection WHERE id = '%s' ORDER BY _dlt_load_id", id))
-			if last := titles[len(titles)-1][0]; last != "renamed" || int64(len(titles)) != tc.factor {
-				t.Fatalf("the changed collection's rows: %v", titles)
-			}
-		})
-	}
+	eachDestination(t, func(t *testing.T, on target) {
+		for _, tc := range []struct {
+			disposition string
+			factor      int64 // rows after two full runs, per run's rows
+		}{{"append", 2}, {"replace", 1}, {"merge", 1}} {
+			t.Run(tc.disposition, func(t *testing.T) {
+				cfg := fmt.Sprintf("[resources.collection]\nwrite_disposition = %q\nincremental = \"\"\n", tc.disposition)
+				p := newProjectOn(t, on, simulator.Options{Seed: 9}, cfg)
+				p.run(t, pipeline.RunOptions{})
+				first, firstOwners := p.count(t, "collection"), p.count(t, "collection__owners")
+				id := p.query(t, "SELECT id FROM collection ORDER BY id LIMIT 1")[0][0].(string)
+				p.patch(t, "collection/collections/"+id, `{"title": "renamed"}`)
+				p.run(t, pipeline.RunOptions{})
+				if got := p.count(t, "collection"); got != tc.factor*first {
+					t.Fatalf("%d rows after two runs, one run gives %d", got, first)
+				}
+				if got := p.count(t, "collection__owners"); got != tc.factor*firstOwners {
+					t.Fatalf("%d child rows after two runs, one run gives %d", got, firstOwners)
+				}
+				titles := p.query(t, fmt.Sprintf("SELECT title FROM collection WHERE id = '%s' ORDER BY _dlt_load_id", id))
+				if last := titles[len(titles)-1][0]; last != "renamed" || int64(len(titles)) != tc.factor {
+					t.Fatalf("the changed collection's rows: %v", titles)
+				}
+			})
+		}
+	})
 }
 
 // TestAnUnchangedEndpointWithoutCursorIsNotLoadedAgain: integrations have no cursor;
 // the same records twice are not merged twice.
 func TestAnUnchangedEndpointWithoutCursorIsNotLoadedAgain(t *testing.T) {
-	p := newProject(t, simulator.Options{Seed: 16}, "[resources.integration]\n")
-	p.run(t, pipeline.RunOptions{})
-	info := p.run(t, pipeline.RunOptions{})
-	if info.Loaded || !info.Resources[0].Unchanged {
-		t.Fatalf("an unchanged endpoint was loaded again:\n%s", info)
-	}
-	id := p.query(t, "SELECT id FROM integration LIMIT 1")[0][0].(string)
-	p.patch(t, "integration/integrations/"+id, `{"name": "Renamed"}`)
-	info = p.run(t, pipeline.RunOptions{})
-	if !info.Loaded || info.Resources[0].Unchanged {
-		t.Fatalf("a changed endpoint was not loaded:\n%s", info)
-	}
-	if got := p.query(t, fmt.Sprintf("SELECT name FROM integration WHERE id = '%s'", id))[0][0]; got != "Renamed" {
-		t.Fatalf("name %v", got)
-	}
+	eachDestination(t, func(t *testing.T, on target) {
+		p := newProjectOn(t, on, simulator.Options{Seed: 16}, "[resources.integration]\n")
+		p.run(t, pipeline.RunOptions{})
+		info := p.run(t, pipeline.RunOptions{})
+		if info.Loaded || !info.Resources[0].Unchanged {
+			t.Fatalf("an unchanged endpoint was loaded again:\n%s", info)
+		}
+		id := p.query(t, "SELECT id FROM integration LIMIT 1")[0][0].(string)
+		p.patch(t, "integration/integrations/"+id, `{"name": "Renamed"}`)
+		info = p.run(t, pipeline.RunOptions{})
+		if !info.Loaded || info.Resources[0].Unchanged {
+			t.Fatalf("a changed endpoint was not loaded:\n%s", info)
+		}
+		if got := p.query(t, fmt.Sprintf("SELECT name FROM integration WHERE id = '%s'", id))[0][0]; got != "Renamed" {
+			t.Fatalf("name %v", got)
+		}
+	})
 }
 
 // TestTheRunRecordCountsOnlyWhatWasLoaded: beside a changed resource, an unchanged one
 // is skipped, and the run's rows per table (what status and show report) leave it out.
 func TestTheRunRecordCountsOnlyWhatWasLoaded(t *testing.T) {
-	p := newProject(t, simulator.Options{Seed: 16}, "[resources.integration]\n[resources.collection]\n")
-	p.run(t, pipeline.RunOptions{})
-	p.patch(t, "collection/collections/"+p.query(t, "SELECT id FROM collection LIMIT 1")[0][0].(string), `{"title": "x"}`)
-	info := p.run(t, pipeline.RunOptions{})
-	if !info.Loaded {
-		t.Fatalf("the changed collection was not loaded:\n%s", info)
-	}
-	rows := p.query(t, fmt.Sprintf("SELECT CAST(rows AS VARCHAR) FROM secoda_data._workbench_runs WHERE load_id = '%s'", info.LoadID))[0][0].(string)
-	var got map[string]int64
-	if err := json.Unmarshal([]byte(rows), &got); err != nil {
-		t.Fatal(err)
-	}
-	if got["collection"] != 1 || len(got) == 0 {
-		t.Fatalf("rows %v", got)
-	}
-	for table := range got {
-		if strings.HasPrefix(table, "integration") {
-			t.Fatalf("the unchanged integration is counted as loaded: %v", got)
+	eachDestination(t, func(t *testing.T, on target) {
+		p := newProjectOn(t, on, simulator.Options{Seed: 16}, "[resources.integration]\n[resources.collection]\n")
+		p.run(t, pipeline.RunOptions{})
+		p.patch(t, "collection/collections/"+p.query(t, "SELECT id FROM collection LIMIT 1")[0][0].(string), `{"title": "x"}`)
+		info := p.run(t, pipeline.RunOptions{})
+		if !info.Loaded {
+			t.Fatalf("the changed collection was not loaded:\n%s", info)
 		}
-	}
+		rows := p.query(t, fmt.Sprintf("SELECT CAST(rows AS VARCHAR) FROM secoda_data._workbench_runs WHERE load_id = '%s'", info.LoadID))[0][0].(string)
+		var got map[string]int64
+		if err := json.Unmarshal([]byte(rows), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got["collection"] != 1 || len(got) == 0 {
+			t.Fatalf("rows %v", got)
+		}
+		for table := range got {
+			if strings.HasPrefix(table, "integration") {
+				t.Fatalf("the unchanged integration is counted as loaded: %v", got)
+			}
+		}
+	})
 }
 
 func TestFullRefreshDropsTablesAndState(t *testing.T) {
-	p := newProject(t, simulator.Options{Seed: 10}, "")
-	p.run(t, pipeline.RunOptions{})
-	info := p.run(t, pipeline.RunOptions{FullRefresh: true, Resources: []string{"collection"}})
-	if !info.Loaded {
-		t.Fatal("a full refresh loaded nothing")
-	}
-	for _, r := range info.Resources {
-		if r.Name == "collection" && (r.Skipped != 0 || r.CursorBefore != "") {
-			t.Fatalf("collection was not refreshed: %+v", r)
+	eachDestination(t, func(t *testing.T, on target) {
+		p := newProjectOn(t, on, simulator.Options{Seed: 10}, "")
+		p.run(t, pipeline.RunOptions{})
+		info := p.run(t, pipeline.RunOptions{FullRefresh: true, Resources: []string{"collection"}})
+		if !info.Loaded {
+			t.Fatal("a full refresh loaded nothing")
 		}
-	}
-	if len(info.Resources) != 1 {
-		t.Fatalf("--resources collection ran %d resources", len(info.Resources))
-	}
-	checkLayout(t, p, defaultPaths)
-	if _, err := p.tryRun(pipeline.RunOptions{Resources: []string{"collections"}}); err == nil || !strings.Contains(err.Error(), "did you mean collection") {
-		t.Fatalf("an unknown resource: %v", err)
-	}
+		for _, r := range info.Resources {
+			if r.Name == "collection" && (r.Skipped != 0 || r.CursorBefore != "") {
+				t.Fatalf("collection was not refreshed: %+v", r)
+			}
+		}
+		if len(info.Resources) != 1 {
+			t.Fatalf("--resources collection ran %d resources", len(info.Resources))
+		}
+		checkLayout(t, p, defaultPaths)
+		if _, err := p.tryRun(pipeline.RunOptions{Resources: []string{"collections"}}); err == nil || !strings.Contains(err.Error(), "did you mean collection") {
+			t.Fatalf("an unknown resource: %v", err)
+		}
+	})
 }
 
 func TestMaxPagesKeepsTheCursor(t *testing.T) {
-	p := newProject(t, simulator.Options{Seed: 11}, "[resources.resource_catalog]\n")
-	info := p.run(t, pipeline.RunOptions{MaxPages: 2})
-	r := info.Resources[0]
-	if !r.Truncated || r.Pages != 2 || p.count(t, "resource_catalog") != 100 {
-		t.Fatalf("%+v", r)
-	}
-	// The cursor did not move: the next full run reads everything.
-	info = p.run(t, pipeline.RunOptions{})
-	if got := p.count(t, "resource_catalog"); got != int64(p.sim.Workspace().CatalogSize()) || info.Resources[0].Skipped != 0 {
-		t.Fatalf("after a full run: %d rows, %+v", got, info.Resources[0])
-	}
+	eachDestination(t, func(t *testing.T, on target) {
+		p := newProjectOn(t, on, simulator.Options{Seed: 11}, "[resources.resource_catalog]\n")
+		info := p.run(t, pipeline.RunOptions{MaxPages: 2})
+		r := info.Resources[0]
+		if !r.Truncated || r.Pages != 2 || p.count(t, "resource_catalog") != 100 {
+			t.Fatalf("%+v", r)
+		}
+		// The cursor did not move: the next full run reads everything.
+		info = p.run(t, pipeline.RunOptions{})
+		if got := p.count(t, "resource_catalog"); got != int64(p.sim.Workspace().CatalogSize()) || info.Resources[0].Skipped != 0 {
+			t.Fatalf("after a full run: %d rows, %+v", got, info.Resources[0])
+		}
+	})
 }
 
 func TestResourceDetailFetchesEachCatalogID(t *testing.T) {
@@ -473,35 +503,39 @@ func TestResourceDetailFetchesEachCatalogID(t *testing.T) {
 }
 
 func TestAFrozenContractStopsTheRunAndLoadsNothing(t *testing.T) {
-	p := newProject(t, simulator.Options{Seed: 13}, "[resources.resource_catalog]\nschema_contract = \"freeze\"\n")
-	p.run(t, pipeline.RunOptions{})
-	p.sim.SetFaults(simulator.Faults{TypeChangeFromPage: 1})
-	p.patch(t, "resource/all/"+p.query(t, "SELECT id FROM resource_catalog LIMIT 1")[0][0].(string), `{"title": "changed"}`)
-	_, err := p.tryRun(pipeline.RunOptions{})
-	// The changed record comes with total_usage as text, which the contract refuses.
-	if err == nil || !strings.Contains(err.Error(), "data_type=freeze") {
-		t.Fatalf("want a contract error, got %v", err)
-	}
-	if n := p.count(t, "_dlt_loads"); n != 1 {
-		t.Fatalf("%d loads after a refused run", n)
-	}
+	eachDestination(t, func(t *testing.T, on target) {
+		p := newProjectOn(t, on, simulator.Options{Seed: 13}, "[resources.resource_catalog]\nschema_contract = \"freeze\"\n")
+		p.run(t, pipeline.RunOptions{})
+		p.sim.SetFaults(simulator.Faults{TypeChangeFromPage: 1})
+		p.patch(t, "resource/all/"+p.query(t, "SELECT id FROM resource_catalog LIMIT 1")[0][0].(string), `{"title": "changed"}`)
+		_, err := p.tryRun(pipeline.RunOptions{})
+		// The changed record comes with total_usage as text, which the contract refuses.
+		if err == nil || !strings.Contains(err.Error(), "data_type=freeze") {
+			t.Fatalf("want a contract error, got %v", err)
+		}
+		if n := p.count(t, "_dlt_loads"); n != 1 {
+			t.Fatalf("%d loads after a refused run", n)
+		}
+	})
 }
 
 func TestCancelledRunLoadsNothing(t *testing.T) {
-	p := newProject(t, simulator.Options{Seed: 14, Faults: simulator.Faults{Latency: 50 * time.Millisecond}}, "")
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() { time.Sleep(80 * time.Millisecond); cancel() }()
-	_, err := pipeline.Run(ctx, p.plan, pipeline.RunOptions{APIKey: p.key})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("want context.Canceled, got %v", err)
-	}
-	if _, err := os.Stat(p.plan.DestinationPath); !errors.Is(err, os.ErrNotExist) {
-		t.Fatal("a cancelled first run created the database")
-	}
-	entries, _ := os.ReadDir(filepath.Join(p.dir, pipeline.WorkDirName, "packages"))
-	if len(entries) != 0 {
-		t.Fatalf("a cancelled run left %d packages", len(entries))
-	}
+	eachDestination(t, func(t *testing.T, on target) {
+		p := newProjectOn(t, on, simulator.Options{Seed: 14, Faults: simulator.Faults{Latency: 50 * time.Millisecond}}, "")
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { time.Sleep(80 * time.Millisecond); cancel() }()
+		_, err := pipeline.Run(ctx, p.plan, pipeline.RunOptions{APIKey: p.key, DestinationPassword: on.pg.Password})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("want context.Canceled, got %v", err)
+		}
+		if p.loaded(t) {
+			t.Fatal("a cancelled first run created the dataset")
+		}
+		entries, _ := os.ReadDir(filepath.Join(p.dir, pipeline.WorkDirName, "packages"))
+		if len(entries) != 0 {
+			t.Fatalf("a cancelled run left %d packages", len(entries))
+		}
+	})
 }
 
 func TestRejectedKeyFailsWithTheNextStep(t *testing.T) {

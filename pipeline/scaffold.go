@@ -3,10 +3,13 @@ package pipeline
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 )
 
@@ -16,9 +19,12 @@ import (
 type ScaffoldOptions struct {
 	// Resources are endpoint names; each becomes [resources.<name>]. Blank names and
 	// repeats are dropped.
-	Resources    []string
-	Destination  string
-	DatasetName  string
+	Resources []string
+	// Destination is duckdb, postgres or filesystem; DestinationURL is postgres's
+	// database (without a password; DefaultPostgresURL when empty).
+	Destination    string
+	DestinationURL string
+	DatasetName    string
 	PipelineName string
 	// BaseURL is anything secoda.NormalizeBaseURL takes; the file holds its normal form.
 	BaseURL string
@@ -40,9 +46,16 @@ func Scaffold(opts ScaffoldOptions) (string, error) {
 	if err != nil {
 		problems = append(problems, err)
 	}
-	if opts.Destination != "" {
-		if msg := destinationProblem(opts.Destination); msg != "" {
-			problems = append(problems, errors.New("destination: "+msg))
+	destination := cmp.Or(opts.Destination, DefaultDestination)
+	if msg := destinationProblem(destination); msg != "" {
+		problems = append(problems, errors.New("destination: "+msg))
+	}
+	destinationURL := cmp.Or(opts.DestinationURL, DefaultPostgresURL)
+	if opts.DestinationURL != "" && destination != dest.Postgres {
+		problems = append(problems, errors.New("a destination URL is for postgres"))
+	} else if destination == dest.Postgres {
+		if err := postgres.CheckURL(destinationURL); err != nil {
+			problems = append(problems, fmt.Errorf("destination URL: %w", err))
 		}
 	}
 	pipelineName := cmp.Or(opts.PipelineName, DefaultPipelineName)
@@ -76,10 +89,23 @@ func Scaffold(opts ScaffoldOptions) (string, error) {
 	writeKeyValue(&b, "dataset_name", tomlString(datasetName))
 
 	b.WriteString("\n[destination]\n")
-	writeComment(&b, "duckdb; postgres and filesystem destinations are not available yet.")
-	writeKeyValue(&b, "type", tomlString(DefaultDestination))
-	writeComment(&b, "The DuckDB file, relative to this file.")
-	writeKeyValue(&b, "path", tomlString(DefaultDuckDBPath))
+	writeComment(&b, "duckdb (one file, here), postgres (a database server) or filesystem (Parquet files "+
+		"that Spark, Trino, Athena or BigQuery read).")
+	writeKeyValue(&b, "type", tomlString(destination))
+	switch destination {
+	case dest.Postgres:
+		writeComment(&b, "The database: postgres://USER@HOST:PORT/DATABASE (add ?sslmode=require for a server on another "+
+			"machine). Never the password: `secoda-workbench secrets set --destination` keeps it in the OS keyring, or set "+
+			EnvDestinationPassword+". The dataset is a schema in it.")
+		writeKeyValue(&b, "url", tomlString(destinationURL))
+	case dest.Filesystem:
+		writeComment(&b, "The folder the Parquet files go in, relative to this file: "+
+			"<path>/<dataset>/<table>/<load_id>.parquet, with dlt's _dlt_loads beside the tables.")
+		writeKeyValue(&b, "path", tomlString(DefaultFilesystemPath))
+	default:
+		writeComment(&b, "The DuckDB file, relative to this file.")
+		writeKeyValue(&b, "path", tomlString(DefaultDuckDBPath))
+	}
 
 	b.WriteString("\n[source]\n")
 	writeComment(&b, "Secoda's API, "+secoda.DefaultBaseURL+" for app.secoda.co. A region ("+

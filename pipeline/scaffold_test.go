@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"flag"
 	"os"
 	"path/filepath"
@@ -44,6 +45,8 @@ func TestScaffoldGolden(t *testing.T) {
 	}{
 		{"scaffold/default.toml", ScaffoldOptions{}},
 		{"scaffold/all.toml", ScaffoldOptions{Resources: secoda.EndpointNames()}},
+		{"scaffold/postgres.toml", ScaffoldOptions{Destination: "postgres", DestinationURL: "postgres://loader@db.example.com:5432/analytics?sslmode=require"}},
+		{"scaffold/filesystem.toml", ScaffoldOptions{Destination: "filesystem"}},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
 			got, err := Scaffold(tc.opts)
@@ -82,6 +85,12 @@ func planFor(t *testing.T, file string, opts ScaffoldOptions) *Plan {
 	if opts.PipelineName != "" {
 		p.PipelineName = opts.PipelineName
 	}
+	switch opts.Destination {
+	case "postgres":
+		p.DestinationType, p.DestinationPath, p.DestinationURL = "postgres", "", cmp.Or(opts.DestinationURL, DefaultPostgresURL)
+	case "filesystem":
+		p.DestinationType, p.DestinationPath = "filesystem", filepath.Join(filepath.Dir(abs), DefaultFilesystemPath)
+	}
 	if opts.DatasetName != "" {
 		p.DatasetName = opts.DatasetName
 	}
@@ -106,7 +115,10 @@ func TestScaffoldRoundTrip(t *testing.T) {
 		"all":      {Resources: secoda.EndpointNames()},
 		"named": {Resources: []string{"document", "resource_catalog"}, Destination: "duckdb",
 			DatasetName: "catalog_copy", PipelineName: "nightly", BaseURL: "eu"},
-		"loopback": {Resources: []string{"tag"}, BaseURL: "http://127.0.0.1:8787/api/v1/"},
+		"loopback":             {Resources: []string{"tag"}, BaseURL: "http://127.0.0.1:8787/api/v1/"},
+		"postgres":             {Destination: "postgres", DestinationURL: "postgresql://me@127.0.0.1/warehouse"},
+		"postgres default url": {Destination: "postgres"},
+		"filesystem":           {Destination: "filesystem", DatasetName: "lake"},
 	}
 	for _, e := range secoda.Endpoints {
 		cases["one/"+e.Name] = ScaffoldOptions{Resources: []string{e.Name}}
@@ -185,10 +197,11 @@ func TestScaffoldErrors(t *testing.T) {
 			[]string{`unknown resource "documents": did you mean document?`, "secoda-workbench endpoints"}},
 		{"two unknown", ScaffoldOptions{Resources: []string{"tags", "nothing_like_it"}},
 			[]string{"did you mean tag?", `unknown resource "nothing_like_it"; `}},
-		{"postgres", ScaffoldOptions{Destination: "postgres"},
-			[]string{"postgres and filesystem destinations are not available yet"}},
+		{"postgres url with a password", ScaffoldOptions{Destination: "postgres", DestinationURL: "postgres://u:pw@h/db"},
+			[]string{"destination URL: the URL holds a password"}},
+		{"url for duckdb", ScaffoldOptions{DestinationURL: "postgres://u@h/db"}, []string{"a destination URL is for postgres"}},
 		{"unknown destination", ScaffoldOptions{Destination: "duckbd"},
-			[]string{"did you mean duckdb?", "not available yet"}},
+			[]string{"did you mean duckdb?", "duckdb, postgres, filesystem"}},
 		{"dataset", ScaffoldOptions{DatasetName: "Secoda Data"}, []string{`dataset name: "Secoda Data" is not a valid name`, `use "secoda_data"`}},
 		{"pipeline", ScaffoldOptions{PipelineName: "my-pipeline"}, []string{`pipeline name: "my-pipeline"`, `use "my_pipeline"`}},
 		{"base url", ScaffoldOptions{BaseURL: "http://secoda.example.com"}, []string{"plain http"}},

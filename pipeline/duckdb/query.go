@@ -132,7 +132,7 @@ func (d *Destination) Browse(ctx context.Context, p dest.Page) (*dest.QueryResul
 		return nil, err
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, sqldest.BrowseSQL(dialect{}, d.Dataset, p))
+	rows, err := db.QueryContext(ctx, sqldest.BrowseSQL(dialect{}.RowID(), d.Dataset, p))
 	if err != nil {
 		return nil, QueryError(ctx, err)
 	}

@@ -96,9 +96,10 @@ func Loads(ctx context.Context, q Queryer, dataset string, n int) ([]dest.Load, 
 }
 
 // BrowseSQL is the query of one page of a table. Sorted, it sorts the key alone and
-// fetches the page's rows by their row id: on a wide table many times faster than
-// sorting whole rows. The row id breaks ties, so pages neither repeat nor skip rows.
-func BrowseSQL(d Dialect, dataset string, p dest.Page) string {
+// fetches the page's rows by rid, a column unique to each row (a row id, or _dlt_id):
+// on a wide table many times faster than sorting whole rows. rid breaks ties, so pages
+// neither repeat nor skip rows; "" sorts whole rows, without a tie-break.
+func BrowseSQL(rid, dataset string, p dest.Page) string {
 	t := Qualified(dataset, p.Table)
 	if p.Sort == "" {
 		return fmt.Sprintf("SELECT * FROM %s LIMIT %d OFFSET %d", t, p.Limit, p.Offset)
@@ -107,7 +108,10 @@ func BrowseSQL(d Dialect, dataset string, p dest.Page) string {
 	if p.Desc {
 		dir = "DESC"
 	}
-	order, rid := dest.Ident(p.Sort)+" "+dir+" NULLS LAST", d.RowID()
+	order := dest.Ident(p.Sort) + " " + dir + " NULLS LAST"
+	if rid == "" {
+		return fmt.Sprintf("SELECT * FROM %s ORDER BY %s LIMIT %d OFFSET %d", t, order, p.Limit, p.Offset)
+	}
 	return fmt.Sprintf("SELECT t.* FROM (SELECT %s AS k FROM %s ORDER BY %s, %s LIMIT %d OFFSET %d) page JOIN %s t ON t.%s = page.k ORDER BY t.%s, t.%s",
 		rid, t, order, rid, p.Limit, p.Offset, t, rid, order, rid)
 }

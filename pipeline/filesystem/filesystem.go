@@ -1,0 +1,335 @@
+// Package filesystem is the filesystem destination: the dataset is a folder of Parquet
+// files that Spark, Trino, Athena, BigQuery or DuckDB read, laid out as dlt lays it out:
+//
+//	<root>/<dataset>/<table>/<load_id>.parquet          the data
+//	<root>/<dataset>/_dlt_loads/<load_id>.parquet       one row per complete load
+//	<root>/<dataset>/_dlt_pipeline_state/<load_id>.parquet
+//	<root>/<dataset>/_dlt_version/<load_id>.parquet     when the schema changed
+//	<root>/<dataset>/_workbench_runs/<load_id>.parquet  what the run met, and the files
+//
+// A load works in a scratch DuckDB database (the same load as the DuckDB destination:
+// tables evolved, rows appended, merged by delete-insert), then writes each table it
+// changed with DuckDB's COPY (FORMAT parquet) to a temporary name, renames them into
+// place, and renames its _dlt_loads file last: that rename is the commit. An appended
+// table gains a file per load; a replaced or merged table is rewritten as one file, and
+// the files it replaces are deleted after the commit. Which files make up the dataset
+// is recorded in the run's row of _workbench_runs, so a reader here never sees half a
+// load nor a file a later load replaced; readers elsewhere that list the folders should
+// keep to files whose load id is in _dlt_loads (as dlt's do), and may see a replaced
+// file for the moment between the commit and its deletion.
+//
+// Queries run in an in-memory DuckDB database whose views read exactly those files,
+// with file access limited to the dataset's folder, settings locked, and the SQL
+// classified by DuckDB's parser as one SELECT first.
+package filesystem
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	duckdbdrv "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/filelock"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest/sqldest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+)
+
+// Destination is one dataset folder under a root folder.
+type Destination struct {
+	Root    string // absolute
+	Dataset string
+}
+
+var _ dest.Destination = (*Destination)(nil)
+
+// New describes the destination; it touches nothing.
+func New(root, dataset string) *Destination { return &Destination{Root: root, Dataset: dataset} }
+
+// Type is "filesystem".
+func (d *Destination) Type() string { return dest.Filesystem }
+
+// Location is the dataset's folder.
+func (d *Destination) Location() string { return d.dir() }
+
+func (d *Destination) dir() string { return filepath.Join(d.Root, d.Dataset) }
+
+// The system tables, and the one whose file commits a load.
+const (
+	loadsTable   = "_dlt_loads"
+	scratchName  = ".scratch"
+	lockName     = ".lock"
+	parquetExt   = ".parquet"
+	temporaryExt = ".parquet.tmp"
+)
+
+var systemTables = []string{"_dlt_pipeline_state", "_dlt_version", dest.RunsTable, loadsTable}
+
+// snapshot is the dataset as of its last complete load: the committed load ids, and
+// the files (relative to the dataset folder) of each table.
+type snapshot struct {
+	loads []string            // committed, oldest first
+	files map[string][]string // table → files, system tables included
+}
+
+// committed lists the load ids with a _dlt_loads file, oldest first.
+func (d *Destination) committed() ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(d.dir(), loadsTable))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, e := range entries {
+		if id, ok := strings.CutSuffix(e.Name(), parquetExt); ok && !e.IsDir() {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return loadIDLess(ids[i], ids[j]) })
+	return ids, nil
+}
+
+// loadIDLess orders dlt's load ids ("1732612345.123456") by time.
+func loadIDLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+// current reads the snapshot: the file map of the newest complete load.
+func (d *Destination) current(ctx context.Context) (*snapshot, error) {
+	ids, err := d.committed()
+	if err != nil || len(ids) == 0 {
+		return &snapshot{files: map[string][]string{}}, err
+	}
+	snap := &snapshot{loads: ids, files: map[string][]string{}}
+	db, err := memoryDB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	last := ids[len(ids)-1]
+	var files sql.NullString
+	runFile := filepath.Join(d.dir(), dest.RunsTable, last+parquetExt)
+	err = db.QueryRowContext(ctx, "SELECT CAST(files AS VARCHAR) FROM read_parquet($1)", runFile).Scan(&files)
+	if err != nil {
+		return nil, fmt.Errorf("reading the file list of load %s (%s): %w", last, runFile, err)
+	}
+	if err := json.Unmarshal([]byte(files.String), &snap.files); err != nil {
+		return nil, fmt.Errorf("the file list of load %s does not parse: %w", last, err)
+	}
+	for _, t := range systemTables {
+		snap.files[t] = nil
+		for _, id := range ids {
+			p := filepath.Join(t, id+parquetExt)
+			if _, err := os.Stat(filepath.Join(d.dir(), p)); err == nil {
+				snap.files[t] = append(snap.files[t], p)
+			}
+		}
+	}
+	return snap, nil
+}
+
+// memoryDB is an in-memory DuckDB database.
+func memoryDB(ctx context.Context) (*sql.DB, error) {
+	c, err := duckdbdrv.NewConnector("", nil)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(c)
+	db.SetMaxOpenConns(1)
+	return db, db.PingContext(ctx)
+}
+
+// reader is an in-memory DuckDB database with a view per table over the snapshot's
+// files, locked down to read the dataset's folder and nothing else.
+func (d *Destination) reader(ctx context.Context) (*sql.DB, *snapshot, error) {
+	snap, err := d.current(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(snap.loads) == 0 {
+		return nil, nil, fmt.Errorf("%w: %s holds no complete load; run `secoda-workbench run` first", dest.ErrNoData, d.dir())
+	}
+	db, err := memoryDB(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	stmts := []string{"CREATE SCHEMA " + dest.Ident(d.Dataset)}
+	for table, files := range snap.files {
+		if len(files) == 0 {
+			continue
+		}
+		paths := make([]string, len(files))
+		for i, f := range files {
+			paths[i] = dest.Literal(filepath.Join(d.dir(), f))
+		}
+		stmts = append(stmts, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet([%s], union_by_name = true)",
+			sqldest.Qualified(d.Dataset, table), strings.Join(paths, ", ")))
+	}
+	stmts = append(stmts,
+		"SET search_path = "+dest.Literal(d.Dataset),
+		"SET allowed_directories = ["+dest.Literal(d.dir()+string(filepath.Separator))+"]",
+		"SET enable_external_access = false",
+		"SET autoinstall_known_extensions = false",
+		"SET autoload_known_extensions = false",
+		"SET lock_configuration = true")
+	for _, s := range stmts {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			db.Close()
+			return nil, nil, fmt.Errorf("opening %s: %w", d.dir(), err)
+		}
+	}
+	return db, snap, nil
+}
+
+// ReadStored reads the schema and state of the newest complete load.
+func (d *Destination) ReadStored(ctx context.Context, pipeline string) (dest.Stored, error) {
+	db, _, err := d.reader(ctx)
+	if errors.Is(err, dest.ErrNoData) {
+		return dest.Stored{}, nil
+	}
+	if err != nil {
+		return dest.Stored{}, err
+	}
+	defer db.Close()
+	return sqldest.ReadStored(ctx, db, d.Dataset, pipeline)
+}
+
+// Query runs one query (classified by DuckDB's parser) over the dataset's files.
+func (d *Destination) Query(ctx context.Context, query string, limit int) (*dest.QueryResult, error) {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	db, _, err := d.reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return duckdb.RunQuery(ctx, db, query, limit)
+}
+
+func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, dest.DefaultQueryTimeout)
+}
+
+// TableRows counts the rows of each table.
+func (d *Destination) TableRows(ctx context.Context) (map[string]int64, error) {
+	db, _, err := d.reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return sqldest.TableRows(ctx, db, d.Dataset)
+}
+
+// Loads lists the last n loads, newest first.
+func (d *Destination) Loads(ctx context.Context, n int) ([]dest.Load, error) {
+	db, _, err := d.reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return sqldest.Loads(ctx, db, d.Dataset, n)
+}
+
+// Browse reads one page of a table; sorted pages fetch their rows by _dlt_id, which
+// every data table has.
+func (d *Destination) Browse(ctx context.Context, p dest.Page) (*dest.QueryResult, error) {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	db, _, err := d.reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	cols, err := sqldest.Columns(ctx, db, d.Dataset, p.Table)
+	if err != nil {
+		return nil, err
+	}
+	rid := ""
+	if slices.Contains(cols, "_dlt_id") {
+		rid = "_dlt_id"
+	}
+	rows, err := db.QueryContext(ctx, sqldest.BrowseSQL(rid, d.Dataset, p))
+	if err != nil {
+		return nil, duckdb.QueryError(ctx, err)
+	}
+	defer rows.Close()
+	return sqldest.Collect(rows, p.Limit)
+}
+
+// Load writes a load package as Parquet files and commits it by renaming its
+// _dlt_loads file into place.
+func (d *Destination) Load(ctx context.Context, job dest.LoadJob) (dest.LoadResult, error) {
+	start := time.Now()
+	if err := os.MkdirAll(d.dir(), 0o755); err != nil {
+		return dest.LoadResult{}, err
+	}
+	lock, err := filelock.Acquire(filepath.Join(d.dir(), lockName))
+	var held *filelock.HeldError
+	if errors.As(err, &held) {
+		return dest.LoadResult{}, fmt.Errorf("%w: %s is being loaded (%v); try again when it is done", dest.ErrInUse, d.dir(), held)
+	}
+	if err != nil {
+		return dest.LoadResult{}, err
+	}
+	defer lock.Release()
+	snap, err := d.current(ctx)
+	if err != nil {
+		return dest.LoadResult{}, err
+	}
+	d.collect(snap) // what a killed load left behind
+	l := &load{d: d, job: job, snap: snap, scratch: filepath.Join(d.dir(), scratchName)}
+	defer os.RemoveAll(l.scratch)
+	if err := l.run(ctx); err != nil {
+		l.abort()
+		return dest.LoadResult{}, err
+	}
+	return dest.LoadResult{Duration: time.Since(start)}, nil
+}
+
+// collect deletes what the snapshot does not hold: temporary files, the files of loads
+// that never committed, the files later loads replaced, and any scratch database.
+func (d *Destination) collect(snap *snapshot) {
+	keep := map[string]bool{}
+	for _, files := range snap.files {
+		for _, f := range files {
+			keep[f] = true
+		}
+	}
+	_ = os.RemoveAll(filepath.Join(d.dir(), scratchName))
+	entries, err := os.ReadDir(d.dir())
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(d.dir(), e.Name()))
+		if err != nil {
+			continue
+		}
+		for _, f := range files {
+			rel := filepath.Join(e.Name(), f.Name())
+			if ours.MatchString(f.Name()) && (strings.HasSuffix(f.Name(), temporaryExt) || !keep[rel]) {
+				_ = os.Remove(filepath.Join(d.dir(), rel))
+			}
+		}
+	}
+}

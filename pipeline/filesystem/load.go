@@ -1,0 +1,236 @@
+package filesystem
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	duckdbdrv "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest/sqldest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+)
+
+// ours matches the files a load writes: "<load_id>.parquet", or with ".tmp" while
+// the load is not committed. collect deletes nothing else.
+var ours = regexp.MustCompile(`^\d+\.\d+\.parquet(\.tmp)?$`)
+
+// load is one load into the folder.
+type load struct {
+	d       *Destination
+	job     dest.LoadJob
+	snap    *snapshot
+	scratch string   // a folder for the scratch database
+	written []string // temporary files, relative to the dataset folder
+	renamed []string // final names already renamed into place (before the commit)
+}
+
+func (l *load) db() string { return filepath.Join(l.scratch, "load.duckdb") }
+
+func (l *load) run(ctx context.Context) error {
+	if err := os.MkdirAll(l.scratch, 0o755); err != nil {
+		return err
+	}
+	if err := l.importMerged(ctx); err != nil {
+		return err
+	}
+	// The same load as the DuckDB destination, into the scratch database.
+	if _, err := duckdb.New(l.db(), l.d.Dataset).Load(ctx, l.job); err != nil {
+		return err
+	}
+	files, err := l.export(ctx)
+	if err != nil {
+		return err
+	}
+	return l.commit(files)
+}
+
+// resourceOf maps each table of the schema to its resource's load.
+func (l *load) resourceOf() map[string]dest.ResourceLoad {
+	out := map[string]dest.ResourceLoad{}
+	for _, r := range l.job.Resources {
+		for _, t := range l.job.Schema.ResourceTables(r.Name) {
+			out[t.Name] = r
+		}
+	}
+	return out
+}
+
+// importMerged copies the current rows of merged resources' tables into the scratch
+// database, where the load merges into them.
+func (l *load) importMerged(ctx context.Context) error {
+	var stmts []string
+	for table, r := range l.resourceOf() {
+		files := l.snap.files[table]
+		if r.Skip || r.Disposition != "merge" || len(files) == 0 || slices.Contains(r.DropTables, table) {
+			continue
+		}
+		stmts = append(stmts, fmt.Sprintf("CREATE TABLE %s AS SELECT * FROM read_parquet([%s], union_by_name = true)",
+			sqldest.Qualified(l.d.Dataset, table), l.paths(files)))
+	}
+	if len(stmts) == 0 {
+		return nil
+	}
+	return l.exec(ctx, append([]string{"CREATE SCHEMA IF NOT EXISTS " + dest.Ident(l.d.Dataset)}, stmts...))
+}
+
+// exec runs statements on the scratch database.
+func (l *load) exec(ctx context.Context, stmts []string) error {
+	c, err := duckdbdrv.NewConnector(l.db()+"?memory_limit=96MB", nil)
+	if err != nil {
+		return err
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	for _, s := range stmts {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("%s: %w", sqldest.FirstLine(s), err)
+		}
+	}
+	return nil
+}
+
+func (l *load) paths(files []string) string {
+	q := make([]string, len(files))
+	for i, f := range files {
+		q[i] = dest.Literal(filepath.Join(l.d.dir(), f))
+	}
+	return strings.Join(q, ", ")
+}
+
+// export writes each table the load changed as a Parquet file with a temporary name,
+// and returns the dataset's files after the load.
+func (l *load) export(ctx context.Context) (map[string][]string, error) {
+	files := map[string][]string{}
+	for t, fs := range l.snap.files {
+		if !slices.Contains(systemTables, t) {
+			files[t] = fs
+		}
+	}
+	for _, r := range l.job.Resources {
+		for _, t := range r.DropTables {
+			delete(files, t)
+		}
+	}
+	resource := l.resourceOf()
+	id := l.job.LoadID
+	var stmts []string
+	out := func(table, query string) {
+		rel := filepath.Join(table, id+temporaryExt)
+		l.written = append(l.written, rel)
+		stmts = append(stmts, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", query, dest.Literal(filepath.Join(l.d.dir(), rel))))
+	}
+	for _, table := range l.job.Schema.TableNames() {
+		r, known := resource[table]
+		if known && r.Skip {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Join(l.d.dir(), table), 0o755); err != nil {
+			return nil, err
+		}
+		q := "SELECT * FROM " + sqldest.Qualified(l.d.Dataset, table)
+		final := filepath.Join(table, id+parquetExt)
+		switch {
+		case known && (r.Disposition == "merge" || r.Disposition == "replace"):
+			out(table, q) // the whole table, in one new file
+			files[table] = []string{final}
+		case l.job.Package.Manifest().Rows[table] > 0:
+			out(table, q) // the new rows: the scratch table held nothing else
+			files[table] = append(slices.Clone(files[table]), final)
+		case len(files[table]) == 0:
+			out(table, q) // a table with no rows yet still has its columns
+			files[table] = []string{final}
+		}
+	}
+	// The run's row records the files; _dlt_loads, written last, commits.
+	list, err := json.Marshal(files)
+	if err != nil {
+		return nil, err
+	}
+	runs := sqldest.Qualified(l.d.Dataset, dest.RunsTable)
+	pre := []string{
+		fmt.Sprintf("ALTER TABLE %s ADD COLUMN files JSON", runs),
+		fmt.Sprintf("UPDATE %s SET files = %s", runs, dest.Literal(string(list))),
+	}
+	for _, t := range systemTables {
+		if err := os.MkdirAll(filepath.Join(l.d.dir(), t), 0o755); err != nil {
+			return nil, err
+		}
+		q := "SELECT * FROM " + sqldest.Qualified(l.d.Dataset, t)
+		if t == "_dlt_version" && !l.job.SchemaChanged {
+			continue
+		}
+		out(t, q)
+	}
+	if err := l.exec(ctx, append(pre, stmts...)); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+// commit syncs the new files, renames them into place with _dlt_loads last, and
+// deletes the files the load replaced.
+func (l *load) commit(files map[string][]string) error {
+	sort.SliceStable(l.written, func(i, j int) bool { // _dlt_loads last
+		return !strings.HasPrefix(l.written[i], loadsTable+string(filepath.Separator)) && strings.HasPrefix(l.written[j], loadsTable+string(filepath.Separator))
+	})
+	for _, rel := range l.written {
+		if err := syncFile(filepath.Join(l.d.dir(), rel)); err != nil {
+			return err
+		}
+	}
+	for _, rel := range l.written {
+		final := strings.TrimSuffix(rel, ".tmp")
+		if err := os.Rename(filepath.Join(l.d.dir(), rel), filepath.Join(l.d.dir(), final)); err != nil {
+			return err
+		}
+		l.renamed = append(l.renamed, final)
+		_ = syncFile(filepath.Dir(filepath.Join(l.d.dir(), final)))
+	}
+	l.written = nil
+	// Committed: what no longer belongs to the dataset goes.
+	snap := &snapshot{files: files}
+	for _, t := range systemTables {
+		snap.files[t] = nil
+	}
+	ids, err := l.d.committed()
+	if err == nil {
+		for _, t := range systemTables {
+			for _, id := range ids {
+				snap.files[t] = append(snap.files[t], filepath.Join(t, id+parquetExt))
+			}
+		}
+		l.d.collect(snap)
+	}
+	return nil
+}
+
+// abort removes what an uncommitted load wrote.
+func (l *load) abort() {
+	for _, rel := range l.written {
+		_ = os.Remove(filepath.Join(l.d.dir(), rel))
+	}
+	for _, rel := range l.renamed {
+		if !strings.HasPrefix(rel, loadsTable+string(filepath.Separator)) {
+			_ = os.Remove(filepath.Join(l.d.dir(), rel))
+		}
+	}
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}

@@ -1,0 +1,469 @@
+// Package postgres is the PostgreSQL destination: the dataset is a schema in a
+// database, with dlt's system tables beside the data and dlt's names (shortened to
+// PostgreSQL's 63 bytes). A load is one transaction (sqldest.Load) whose rows arrive by
+// COPY; reads run in READ ONLY transactions with a statement timeout, on a connection
+// opened for them and closed after. The password never comes from the config: the
+// caller passes it, found in SECODA_DESTINATION_PASSWORD or the OS keyring.
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest/sqldest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+)
+
+// MaxIdentifierLength is PostgreSQL's: longer names are cut, so dlt shortens them first.
+const MaxIdentifierLength = 63
+
+// Destination is one dataset (schema) in one PostgreSQL database.
+type Destination struct {
+	URL      string // postgres://user@host:port/database?options, without a password
+	Password string // "" for none (trust, peer or .pgpass)
+	Dataset  string
+}
+
+var _ dest.Destination = (*Destination)(nil)
+
+// CheckURL says what is wrong with a connection URL from the config, or nil: it must
+// be a postgres:// or postgresql:// URL naming a host and a database, without a password.
+func CheckURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return fmt.Errorf("give a URL such as postgres://loader@db.example.com:5432/analytics")
+	}
+	if _, has := u.User.Password(); has {
+		return fmt.Errorf("the URL holds a password, and the config must never hold one: remove it, and keep it in the OS keyring " +
+			"(`secoda-workbench secrets set --destination`) or in SECODA_DESTINATION_PASSWORD")
+	}
+	if u.Hostname() == "" {
+		return fmt.Errorf("the URL names no host: give postgres://USER@HOST:PORT/DATABASE")
+	}
+	if strings.Trim(u.Path, "/") == "" {
+		return fmt.Errorf("the URL names no database: give postgres://USER@HOST:PORT/DATABASE")
+	}
+	if _, err := pgx.ParseConfig(s); err != nil {
+		return fmt.Errorf("the URL does not parse: %v", err)
+	}
+	return nil
+}
+
+// New describes the destination; it connects to nothing.
+func New(url, password, dataset string) *Destination {
+	return &Destination{URL: url, Password: password, Dataset: dataset}
+}
+
+// Type is "postgres".
+func (d *Destination) Type() string { return dest.Postgres }
+
+// Location is the URL (which holds no password) without its options.
+func (d *Destination) Location() string {
+	if u, err := url.Parse(d.URL); err == nil {
+		u.RawQuery, u.User = "", url.User(u.User.Username())
+		if u.User.Username() == "" {
+			u.User = nil
+		}
+		return u.String()
+	}
+	return d.URL
+}
+
+// connConfig is the pgx configuration with the password set.
+func (d *Destination) connConfig() (*pgx.ConnConfig, error) {
+	cfg, err := pgx.ParseConfig(d.URL)
+	if err != nil {
+		return nil, fmt.Errorf("the destination URL does not parse: %w", err)
+	}
+	if d.Password != "" {
+		cfg.Password = d.Password
+	}
+	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > 10*time.Second {
+		cfg.ConnectTimeout = 10 * time.Second
+	}
+	cfg.RuntimeParams["application_name"] = "secoda-workbench"
+	// A connection serves one load or one read and is closed: no statement cache.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+	return cfg, nil
+}
+
+// open connects; errors say what to do.
+func (d *Destination) open(ctx context.Context) (*sql.DB, *sql.Conn, error) {
+	cfg, err := d.connConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(ctx)
+	if err == nil {
+		err = conn.PingContext(ctx)
+	}
+	if err != nil {
+		if conn != nil {
+			conn.Close()
+		}
+		db.Close()
+		return nil, nil, d.friendly(err)
+	}
+	return db, conn, nil
+}
+
+// friendly says what a connection error means and what to do.
+func (d *Destination) friendly(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "28P01", "28000":
+			return fmt.Errorf("PostgreSQL at %s refused the login (%s): keep the destination's password in the OS keyring with "+
+				"`secoda-workbench secrets set --destination`, or in SECODA_DESTINATION_PASSWORD", d.Location(), pe.Message)
+		case "3D000":
+			return fmt.Errorf("%s: %s; create it (createdb) or fix [destination] url", d.Location(), pe.Message)
+		case "57014":
+			return fmt.Errorf("the query was stopped after its time limit: %w", context.DeadlineExceeded)
+		case "25006":
+			return fmt.Errorf("the dataset is read-only here: only queries that read it run (%s)", pe.Message)
+		case "55P03", "40P01":
+			return fmt.Errorf("%w: %s (%s); try again when the other load is done", dest.ErrInUse, d.Location(), pe.Message)
+		}
+		return err
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		msg := err.Error()
+		if i := strings.Index(msg, "failed to connect to "); i >= 0 {
+			msg = msg[i:]
+		}
+		return fmt.Errorf("cannot reach PostgreSQL at %s: %s (is the server running, and is [destination] url right?)", d.Location(), msg)
+	}
+	return err
+}
+
+// ReadStored reads the latest schema and pipeline state; before the first load it is
+// empty.
+func (d *Destination) ReadStored(ctx context.Context, pipeline string) (dest.Stored, error) {
+	var st dest.Stored
+	err := d.read(ctx, false, func(tx *sql.Tx) error {
+		var err error
+		st, err = sqldest.ReadStored(ctx, tx, d.Dataset, pipeline)
+		return err
+	})
+	if errors.Is(err, dest.ErrNoData) {
+		return dest.Stored{}, nil
+	}
+	return st, err
+}
+
+// read runs f in a READ ONLY transaction with the statement timeout, the dataset first
+// on the search path; a dataset that does not exist is dest.ErrNoData.
+func (d *Destination) read(ctx context.Context, limited bool, f func(tx *sql.Tx) error) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, dest.DefaultQueryTimeout)
+		defer cancel()
+	}
+	db, conn, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defer conn.Close()
+	var exists bool
+	if err := conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", d.Dataset).Scan(&exists); err != nil {
+		return d.friendly(err)
+	}
+	if !exists {
+		return fmt.Errorf("%w: dataset %s does not exist in %s; run `secoda-workbench run` first", dest.ErrNoData, d.Dataset, d.Location())
+	}
+	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return d.friendly(err)
+	}
+	defer tx.Rollback()
+	budget := dest.DefaultQueryTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		budget = max(time.Until(dl), time.Millisecond)
+	}
+	if !limited {
+		budget = max(budget, time.Minute)
+	}
+	for _, s := range []string{
+		fmt.Sprintf("SET LOCAL statement_timeout = %d", budget.Milliseconds()),
+		"SET LOCAL search_path = " + dest.Ident(d.Dataset),
+	} {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return d.friendly(err)
+		}
+	}
+	if err := f(tx); err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("the query was stopped after its time limit: %w", context.DeadlineExceeded)
+		}
+		return d.friendly(err)
+	}
+	return nil
+}
+
+// Query runs one query in a READ ONLY transaction with a statement timeout, after
+// PostgreSQL's planner has shown it is one statement that writes nothing (EXPLAIN
+// plans without running: COPY, SET, DO, CALL and the like do not explain, and a plan
+// that modifies a table is refused). The transaction refuses any write regardless;
+// what it cannot refuse (functions that read server files) needs privileges that the
+// role loading the data should not have: see the README.
+func (d *Destination) Query(ctx context.Context, query string, limit int) (*dest.QueryResult, error) {
+	var res *dest.QueryResult
+	err := d.read(ctx, true, func(tx *sql.Tx) error {
+		if err := onlyQuery(ctx, tx, query); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, query)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		res, err = sqldest.Collect(rows, limit)
+		return err
+	})
+	if res != nil {
+		textJSON(res)
+	}
+	return res, err
+}
+
+// textJSON shows json and jsonb values, which arrive as bytes, as text.
+func textJSON(res *dest.QueryResult) {
+	for _, row := range res.Rows {
+		for i, v := range row {
+			if b, ok := v.([]byte); ok && (res.Types[i] == "JSON" || res.Types[i] == "JSONB") {
+				row[i] = string(b)
+			}
+		}
+	}
+}
+
+// onlyQuery asks the planner for the query's plan and refuses what is not one
+// read-only query.
+func onlyQuery(ctx context.Context, tx *sql.Tx, query string) error {
+	var plan string
+	err := tx.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+query).Scan(&plan)
+	if err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && (pe.Code == "42601" || pe.Code == "0A000") && !startsLikeQuery(query) {
+			return fmt.Errorf("%w: SELECT, WITH, VALUES and TABLE run; writes, COPY, SET, DO, CALL and DDL do not", dest.ErrNotReadOnly)
+		}
+		if strings.Contains(err.Error(), "multiple commands") {
+			return fmt.Errorf("%w: one statement at a time", dest.ErrNotReadOnly)
+		}
+		return err
+	}
+	var parsed []map[string]any
+	if err := json.Unmarshal([]byte(plan), &parsed); err != nil || len(parsed) != 1 {
+		return fmt.Errorf("%w: one statement at a time", dest.ErrNotReadOnly)
+	}
+	if modifies(parsed[0]["Plan"]) {
+		return fmt.Errorf("%w: the statement changes data", dest.ErrNotReadOnly)
+	}
+	return nil
+}
+
+// modifies reports whether a plan node, or any below it, writes.
+func modifies(node any) bool {
+	m, ok := node.(map[string]any)
+	if !ok {
+		return false
+	}
+	if t, _ := m["Node Type"].(string); t == "ModifyTable" || t == "LockRows" {
+		return true
+	}
+	kids, _ := m["Plans"].([]any)
+	for _, k := range kids {
+		if modifies(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// startsLikeQuery reports whether SQL begins (after comments and parentheses) with a
+// word a query begins with, to tell a syntax error in a query from a statement that
+// is not one.
+func startsLikeQuery(q string) bool {
+	for {
+		q = strings.TrimLeft(q, " \t\r\n(")
+		switch {
+		case strings.HasPrefix(q, "--"):
+			if i := strings.IndexByte(q, '\n'); i >= 0 {
+				q = q[i:]
+				continue
+			}
+			return false
+		case strings.HasPrefix(q, "/*"):
+			if i := strings.Index(q, "*/"); i >= 0 {
+				q = q[i+2:]
+				continue
+			}
+			return false
+		}
+		break
+	}
+	end := strings.IndexFunc(q, func(r rune) bool { return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') })
+	if end < 0 {
+		end = len(q)
+	}
+	switch strings.ToUpper(q[:end]) {
+	case "SELECT", "WITH", "VALUES", "TABLE":
+		return true
+	}
+	return false
+}
+
+// TableRows counts the rows of each table of the dataset.
+func (d *Destination) TableRows(ctx context.Context) (map[string]int64, error) {
+	var out map[string]int64
+	err := d.read(ctx, false, func(tx *sql.Tx) error {
+		var err error
+		out, err = sqldest.TableRows(ctx, tx, d.Dataset)
+		return err
+	})
+	return out, err
+}
+
+// Loads lists the last n loads, newest first.
+func (d *Destination) Loads(ctx context.Context, n int) ([]dest.Load, error) {
+	var out []dest.Load
+	err := d.read(ctx, false, func(tx *sql.Tx) error {
+		var err error
+		out, err = sqldest.Loads(ctx, tx, d.Dataset, n)
+		return err
+	})
+	return out, err
+}
+
+// Browse reads one page of a table (sqldest.BrowseSQL) in a READ ONLY transaction.
+func (d *Destination) Browse(ctx context.Context, p dest.Page) (*dest.QueryResult, error) {
+	var res *dest.QueryResult
+	err := d.read(ctx, true, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, sqldest.BrowseSQL(dialect{}.RowID(), d.Dataset, p))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		res, err = sqldest.Collect(rows, p.Limit)
+		return err
+	})
+	if res != nil {
+		textJSON(res)
+	}
+	return res, err
+}
+
+// Load applies a load package in one transaction (sqldest.Load), its rows by COPY.
+func (d *Destination) Load(ctx context.Context, job dest.LoadJob) (dest.LoadResult, error) {
+	start := time.Now()
+	db, conn, err := d.open(ctx)
+	if err != nil {
+		return dest.LoadResult{}, err
+	}
+	defer db.Close()
+	defer conn.Close()
+	if err := sqldest.Load(ctx, dialect{}, conn, d.Dataset, job); err != nil {
+		return dest.LoadResult{}, d.friendly(err)
+	}
+	return dest.LoadResult{Duration: time.Since(start)}, nil
+}
+
+// dialect is PostgreSQL's part of a SQL load.
+type dialect struct{}
+
+// ColumnType is the PostgreSQL type of a dlt type, as dlt's postgres destination has it.
+func (dialect) ColumnType(t normalize.DataType) string {
+	switch t {
+	case normalize.BigInt:
+		return "bigint"
+	case normalize.Double:
+		return "double precision"
+	case normalize.Bool:
+		return "boolean"
+	case normalize.Timestamp:
+		return "timestamp with time zone"
+	case normalize.JSON:
+		return "jsonb"
+	}
+	return "varchar"
+}
+
+// Stage names a staging table by a hash of the table's name: "stage_" and a 63-byte
+// name would not fit.
+func (dialect) Stage(table string) string {
+	h := sha256.Sum256([]byte(table))
+	return "stage_" + hex.EncodeToString(h[:12])
+}
+
+func (dialect) CreateStage(ctx context.Context, conn *sql.Conn, stage, like string) error {
+	if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS pg_temp."+dest.Ident(stage)); err != nil {
+		return err
+	}
+	_, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE TEMP TABLE %s (LIKE %s)", dest.Ident(stage), like))
+	return err
+}
+
+func (dialect) RowID() string { return "ctid" }
+
+// LockLoad takes a transaction-scoped advisory lock named by the dataset: a second
+// load of the same dataset, from this machine or another, waits for the first.
+func (dialect) LockLoad(ctx context.Context, conn *sql.Conn, dataset string) error {
+	_, err := conn.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", "secoda-workbench:"+dataset)
+	return err
+}
+
+// Append sends rows with COPY FROM STDIN (binary), pulling them from the package as
+// COPY asks for them.
+func (dialect) Append(ctx context.Context, conn *sql.Conn, t sqldest.Target, columns []string, rows sqldest.RowSource) error {
+	table := pgx.Identifier{t.Name}
+	if t.Schema != "" {
+		table = pgx.Identifier{t.Schema, t.Name}
+	}
+	var srcErr error
+	stop := errors.New("stop")
+	seq := func(yield func([]any) bool) {
+		err := rows(func(values []any) error {
+			if !yield(values) {
+				return stop
+			}
+			return nil
+		})
+		if err != nil && err != stop {
+			srcErr = err
+		}
+	}
+	next, done := iter.Pull(iter.Seq[[]any](seq))
+	defer done()
+	return conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		_, err := pc.CopyFrom(ctx, table, columns, pgx.CopyFromFunc(func() ([]any, error) {
+			v, ok := next()
+			if !ok {
+				return nil, srcErr
+			}
+			return v, nil
+		}))
+		if err == nil {
+			err = srcErr
+		}
+		return err
+	})
+}
