@@ -25,7 +25,7 @@ type ScaffoldOptions struct {
 	Destination    string
 	DestinationURL string
 	DatasetName    string
-	PipelineName string
+	PipelineName   string
 	// BaseURL is anything secoda.NormalizeBaseURL takes; the file holds its normal form.
 	BaseURL string
 	// RateLimit is requests per minute; nil writes secoda.DefaultRequestsPerMinute, 0
