@@ -9,6 +9,7 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
+	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
 
 // ConfigFileName is the pipeline config in a project folder.
@@ -27,7 +28,7 @@ const (
 	DefaultFilesystemPath = "data"
 	// EnvDestinationPassword holds the destination's password (PostgreSQL) when it is
 	// not in the OS keyring; the config never holds it.
-	EnvDestinationPassword = "SECODA_DESTINATION_PASSWORD"
+	EnvDestinationPassword = secrets.EnvDestinationPassword
 	// DefaultConcurrency is how many resources are read at once, sharing one rate limit.
 	DefaultConcurrency = 4
 	// DefaultDetailConcurrency is how many resource_detail requests run at once.
@@ -148,13 +149,22 @@ func (p *Plan) MaxIdentifierLength() int {
 // dir where they are inside it).
 func (p *Plan) Destination(dir string) string {
 	if p.DestinationType == dest.Postgres {
-		return p.DestinationType + ":" + postgres.New(p.DestinationURL, "", p.DatasetName).Location()
+		return p.DestinationType + ":" + p.DestinationLocation()
 	}
 	path := p.DestinationPath
 	if rel, err := filepath.Rel(dir, path); err == nil && !strings.HasPrefix(rel, "..") {
 		path = rel
 	}
 	return p.DestinationType + ":" + path
+}
+
+// DestinationLocation is where the data goes, without a password: the database URL
+// (postgres://USER@HOST:PORT/DATABASE), or the DuckDB file or filesystem root.
+func (p *Plan) DestinationLocation() string {
+	if p.DestinationType == dest.Postgres {
+		return postgres.New(p.DestinationURL, "", p.DatasetName).Location()
+	}
+	return p.DestinationPath
 }
 
 // Resource finds a resource of the plan by name.

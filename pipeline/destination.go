@@ -1,12 +1,15 @@
 package pipeline
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/filesystem"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
+	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
 
 // OpenDestination is the plan's destination. password is the destination's password
@@ -22,4 +25,19 @@ func OpenDestination(plan *Plan, password string) (dest.Destination, error) {
 		return filesystem.New(plan.DestinationPath, plan.DatasetName), nil
 	}
 	return nil, fmt.Errorf("destination type %q is not supported", plan.DestinationType)
+}
+
+// FindPassword is the plan's destination password where f keeps it
+// (SECODA_DESTINATION_PASSWORD, or the OS keyring), or an empty Secret when the
+// destination takes none or none is kept (the server may trust the connection, or
+// find it in ~/.pgpass).
+func FindPassword(ctx context.Context, plan *Plan, f *secrets.Finder) (secrets.Secret, error) {
+	if plan.DestinationType != dest.Postgres {
+		return secrets.Secret{}, nil
+	}
+	found, err := f.FindPassword(ctx, plan.DestinationLocation())
+	if errors.Is(err, secrets.ErrNoPassword) {
+		return secrets.Secret{}, nil
+	}
+	return found.Key, err
 }

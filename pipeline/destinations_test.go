@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/secoda-workbench/secoda-workbench/internal/pgtest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 )
 
 // target is a destination the behaviour suite runs on: DuckDB, a database of its own
@@ -61,4 +65,101 @@ func (p *project) dest() dest.Destination {
 		panic(err)
 	}
 	return d
+}
+
+// TestTheSchemaEvolves: on every destination, a later load adds a column (a variant,
+// when a field changes type) to existing tables and whole new tables (a resource added
+// to the config), and the rows already there keep their values.
+func TestTheSchemaEvolves(t *testing.T) {
+	eachDestination(t, func(t *testing.T, on target) {
+		p := newProjectOn(t, on, simulator.Options{Seed: 19}, "[resources.resource_catalog]\n")
+		p.run(t, pipeline.RunOptions{})
+		rows := p.count(t, "resource_catalog")
+		id := p.query(t, "SELECT id FROM resource_catalog ORDER BY id LIMIT 1")[0][0].(string)
+		others := fmt.Sprintf("SELECT sum(total_usage), count(total_usage) FROM resource_catalog WHERE id <> '%s'", id)
+		usage := fmt.Sprint(p.query(t, others)[0])
+		// One resource changes, and comes back with total_usage as text; and the config
+		// gains a resource.
+		p.sim.SetFaults(simulator.Faults{TypeChangeFromPage: 1})
+		p.patch(t, "resource/all/"+id, `{"title": "evolved"}`)
+		cfg, err := os.ReadFile(p.plan.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.writeConfig(t, string(cfg)+"\n[resources.collection]\n")
+		info := p.run(t, pipeline.RunOptions{})
+		var newColumns, newTables []string
+		for _, tbl := range info.Tables {
+			newColumns = append(newColumns, tbl.VariantColumns...)
+			if tbl.NewTable {
+				newTables = append(newTables, tbl.Name)
+			}
+		}
+		if !slices.Contains(newColumns, "total_usage__v_text") || !slices.Contains(newTables, "collection") {
+			t.Fatalf("new columns %v, new tables %v", newColumns, newTables)
+		}
+		if got := p.count(t, "resource_catalog"); got != rows {
+			t.Fatalf("%d rows after the merge, %d before", got, rows)
+		}
+		row := p.query(t, fmt.Sprintf("SELECT title, total_usage, total_usage__v_text FROM resource_catalog WHERE id = '%s'", id))[0]
+		if row[0] != "evolved" || row[1] != nil || row[2] == nil {
+			t.Fatalf("the changed row: %v", row)
+		}
+		if n := p.query(t, "SELECT count(*) FROM resource_catalog WHERE total_usage__v_text IS NOT NULL")[0][0]; n != int64(1) {
+			t.Fatalf("%v rows hold text in the variant column, want the changed one", n)
+		}
+		if got := fmt.Sprint(p.query(t, others)[0]); got != usage {
+			t.Fatalf("the other rows' total_usage: %s, was %s", got, usage)
+		}
+		if p.count(t, "collection") == 0 {
+			t.Fatal("the new resource's table is empty")
+		}
+		checkLayout(t, p, map[string]string{"resource_catalog": "resource/catalog", "collection": "collection/collections"})
+	})
+}
+
+// TestLongNamesFitPostgres: table and column names past PostgreSQL's 63 bytes are
+// shortened as dlt shortens them (a hash tag), so nothing is cut silently and every
+// child still joins its parent.
+func TestLongNamesFitPostgres(t *testing.T) {
+	on := target{kind: dest.Postgres, pg: pgtest.Database(t)}
+	long := "documents_of_the_data_governance_team_kept_for_the_audit" // 56 bytes
+	p := newProjectOn(t, on, simulator.Options{Seed: 20}, fmt.Sprintf("[resources.%s]\nendpoint = \"document\"\n", long))
+	p.run(t, pipeline.RunOptions{})
+	counts, err := p.dest().TableRows(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	shortened := 0
+	for name := range counts {
+		if len(name) > 63 {
+			t.Errorf("table %s is %d bytes", name, len(name))
+		}
+		if strings.HasPrefix(name, long+"__") || (strings.HasPrefix(name, long[:20]) && name != long) {
+			shortened++
+		}
+	}
+	stored, err := p.dest().ReadStored(context.Background(), p.plan.PipelineName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	children := 0
+	for name, tbl := range stored.Schema.Tables {
+		if tbl.Parent == "" {
+			continue
+		}
+		children++
+		if _, ok := counts[name]; !ok {
+			t.Errorf("the schema's table %s is not in the database (cut by PostgreSQL?)", name)
+		}
+		if n := p.query(t, fmt.Sprintf(`SELECT count(*) FROM %q c LEFT JOIN %q p ON c._dlt_parent_id = p._dlt_id WHERE p._dlt_id IS NULL`, name, tbl.Parent))[0][0]; n != int64(0) {
+			t.Errorf("%s: %v rows do not join %s", name, n, tbl.Parent)
+		}
+	}
+	if children == 0 || shortened == 0 {
+		t.Fatalf("%d child tables, %d of them named from the long resource", children, shortened)
+	}
+	if want := expectedRows(long, simRecords(t, p, "document")); counts[long] != want[long] {
+		t.Fatalf("%s: %d rows, want %d", long, counts[long], want[long])
+	}
 }

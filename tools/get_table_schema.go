@@ -39,7 +39,7 @@ func GetTableSchema(d *Deps) Tool {
 	return Tool{
 		Hints: h,
 		Def: define[GetTableSchemaIn, GetTableSchemaOut]("get_table_schema",
-			"Describe one table of the dataset: its columns (dlt's data type and DuckDB's, nullable, variant columns <col>__v_<type> "+
+			"Describe one table of the dataset: its columns (dlt's data type and the database's, nullable, variant columns <col>__v_<type> "+
 				"and the column they stand beside), its parent and child tables with the join (child._dlt_parent_id = parent._dlt_id), "+
 				"its write disposition and primary key. dlt's system tables (_dlt_loads, ...) work too.", h),
 		Handler: handle(func(ctx context.Context, _ mcp.CallToolRequest, in GetTableSchemaIn) (GetTableSchemaOut, string, error) {
@@ -68,13 +68,13 @@ func GetTableSchema(d *Deps) Tool {
 	}
 }
 
-// dbColumn is a column as DuckDB's information_schema has it.
+// dbColumn is a column as the database's information_schema has it.
 type dbColumn struct {
 	name, typ string
 	nullable  bool
 }
 
-// tableColumns lists a table's columns in DuckDB, in order. The name must be one of
+// tableColumns lists a table's columns in the database, in order. The name must be one of
 // datasetTables'.
 func (ds *dataset) tableColumns(ctx context.Context, name string) ([]dbColumn, error) {
 	plan := ds.plan
@@ -95,8 +95,8 @@ func (ds *dataset) tableColumns(ctx context.Context, name string) ([]dbColumn, e
 	return out, nil
 }
 
-// describeTable joins what the stored schema says of a table with what DuckDB says;
-// a table the schema does not know (a system table) is DuckDB's alone.
+// describeTable joins what the stored schema says of a table with what the database
+// says; a table the schema does not know (a system table) is the database's alone.
 func describeTable(schema *normalize.Schema, name string, dbCols []dbColumn) GetTableSchemaOut {
 	out := GetTableSchemaOut{Name: name, System: systemTable(name), Children: []string{}, Columns: []ColumnInfo{}}
 	t := schema.Tables[name]
@@ -106,7 +106,7 @@ func describeTable(schema *normalize.Schema, name string, dbCols []dbColumn) Get
 				out.ColumnsTruncated = true
 				break
 			}
-			out.Columns = append(out.Columns, ColumnInfo{Name: c.name, DataType: dlType(c.typ), DuckDBType: c.typ, Nullable: c.nullable})
+			out.Columns = append(out.Columns, ColumnInfo{Name: c.name, DataType: dlType(c.typ), DBType: c.typ, Nullable: c.nullable})
 		}
 		out.Next = "preview_table for its rows; list_tables for the data tables."
 		return out
@@ -138,7 +138,7 @@ func describeTable(schema *normalize.Schema, name string, dbCols []dbColumn) Get
 		}
 		ci := ColumnInfo{Name: c.Name, DataType: string(c.Type), Nullable: c.Nullable, Variant: c.Variant, VariantOf: c.VariantOf}
 		if dc, ok := duck[c.Name]; ok {
-			ci.DuckDBType, ci.Nullable = dc.typ, dc.nullable
+			ci.DBType, ci.Nullable = dc.typ, dc.nullable
 		}
 		out.Columns = append(out.Columns, ci)
 	}
@@ -184,9 +184,17 @@ var duckdbReserved = func() map[string]bool {
 	return m
 }()
 
-// dlType is dlt's name for a DuckDB type, for tables the stored schema does not hold.
-func dlType(duck string) string {
+// dlType is dlt's name for a DuckDB or PostgreSQL type, for tables the stored schema
+// does not hold.
+func dlType(db string) string {
+	duck := strings.ToUpper(db)
 	switch {
+	case duck == "CHARACTER VARYING" || duck == "TEXT":
+		return string(normalize.Text)
+	case duck == "DOUBLE PRECISION" || duck == "REAL" || duck == "NUMERIC":
+		return string(normalize.Double)
+	case duck == "JSONB":
+		return string(normalize.JSON)
 	case duck == "BIGINT" || duck == "INTEGER" || duck == "SMALLINT" || duck == "TINYINT" || duck == "HUGEINT" || strings.HasPrefix(duck, "UBIGINT"):
 		return string(normalize.BigInt)
 	case duck == "DOUBLE" || duck == "FLOAT" || strings.HasPrefix(duck, "DECIMAL"):
@@ -233,9 +241,9 @@ func tableSchemaText(out GetTableSchemaOut) string {
 		if c.Nullable {
 			nullable = "yes"
 		}
-		cells = append(cells, []any{c.Name, c.DataType, orDash(c.DuckDBType), nullable, orDash(note)})
+		cells = append(cells, []any{c.Name, c.DataType, orDash(c.DBType), nullable, orDash(note)})
 	}
-	b.WriteString(table.Markdown([]string{"column", "data_type", "duckdb_type", "nullable", "note"}, cells, 120))
+	b.WriteString(table.Markdown([]string{"column", "data_type", "db_type", "nullable", "note"}, cells, 120))
 	if out.ColumnsTruncated {
 		fmt.Fprintf(&b, "(the first %d columns; query_dataset with DESCRIBE %s lists them all)\n", MaxColumnsListed, sqlName(out.Name))
 	}

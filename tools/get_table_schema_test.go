@@ -22,17 +22,17 @@ func TestGetTableSchema(t *testing.T) {
 		out.Disposition != "merge" || out.PrimaryKey != "id" || !slices.Contains(out.Children, "resource_catalog__tags") {
 		t.Fatalf("%+v", out)
 	}
-	if c := cols["updated_at"]; c.DataType != "timestamp" || c.DuckDBType != "TIMESTAMP WITH TIME ZONE" || !c.Nullable {
+	if c := cols["updated_at"]; c.DataType != "timestamp" || c.DBType != "TIMESTAMP WITH TIME ZONE" || !c.Nullable {
 		t.Fatalf("updated_at: %+v", c)
 	}
-	if c := cols["_dlt_id"]; c.DataType != "text" || c.DuckDBType != "VARCHAR" || c.Nullable {
+	if c := cols["_dlt_id"]; c.DataType != "text" || c.DBType != "VARCHAR" || c.Nullable {
 		t.Fatalf("_dlt_id: %+v", c)
 	}
-	if c := cols["total_usage"]; c.DataType != "bigint" || c.DuckDBType != "BIGINT" {
+	if c := cols["total_usage"]; c.DataType != "bigint" || c.DBType != "BIGINT" {
 		t.Fatalf("total_usage: %+v", c)
 	}
 	for _, want := range []string{"resource_catalog: the root table of resource resource_catalog, merge on id.",
-		"Child tables: resource_catalog__collections, ", "| column | data_type | duckdb_type | nullable | note |",
+		"Child tables: resource_catalog__collections, ", "| column | data_type | db_type | nullable | note |",
 		"| updated_at | timestamp | TIMESTAMP WITH TIME ZONE | yes | - |", "| _dlt_id | text | VARCHAR | no | - |"} {
 		if !strings.Contains(text(res), want) {
 			t.Errorf("the text does not say %q:\n%s", want, text(res))
@@ -54,7 +54,7 @@ func TestGetTableSchema(t *testing.T) {
 	out = GetTableSchemaOut{}
 	res = call(t, schema, map[string]any{"table": "_dlt_loads"})
 	structured(t, res, &out)
-	if !out.System || out.Resource != "" || len(out.Columns) != 5 || out.Columns[0].Name != "load_id" || out.Columns[0].DuckDBType != "VARCHAR" ||
+	if !out.System || out.Resource != "" || len(out.Columns) != 5 || out.Columns[0].Name != "load_id" || out.Columns[0].DBType != "VARCHAR" ||
 		out.Columns[0].Nullable || out.Columns[2].Name != "status" || out.Columns[2].DataType != "bigint" || out.Columns[3].DataType != "timestamp" {
 		t.Fatalf("_dlt_loads: %+v", out)
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
@@ -20,6 +22,9 @@ type InspectCredentialsIn struct {
 type InspectCredentialsOut struct {
 	secrets.Report
 	BaseURL string `json:"base_url" jsonschema:"the API the key is for"`
+	// Destination is the PostgreSQL destination's password, when the config loads into
+	// PostgreSQL: found or not, where, fingerprint, whether the login works.
+	Destination *secrets.PasswordReport `json:"destination,omitempty" jsonschema:"the PostgreSQL destination's password, when there is one: never the password itself"`
 }
 
 // InspectCredentials reports whether a key is there and good, without showing it.
@@ -29,11 +34,14 @@ func InspectCredentials(d *Deps) Tool {
 		Hints: h,
 		Def: define[InspectCredentialsIn, InspectCredentialsOut]("inspect_credentials",
 			"Check the Secoda API key without seeing it: where it was found (SECODA_API_KEY, the OS keyring, a plain-text file), "+
-				"its fingerprint, whether Secoda accepts it (HTTP status, latency), and the next step. No tool takes or shows a key: "+
-				"when one is missing or rejected, ask the user to run `secoda-workbench secrets set` in their own terminal.", h),
+				"its fingerprint, whether Secoda accepts it (HTTP status, latency), and the next step. For a PostgreSQL destination, "+
+				"the same for its password (SECODA_DESTINATION_PASSWORD or the OS keyring) and whether the login works. No tool takes "+
+				"or shows a key or password: when one is missing or rejected, ask the user to run `secoda-workbench secrets set` "+
+				"(or `secrets set --destination`) in their own terminal.", h),
 		Handler: handle(func(ctx context.Context, _ mcp.CallToolRequest, in InspectCredentialsIn) (InspectCredentialsOut, string, error) {
 			configured := ""
-			if plan, err := d.plan(); err == nil {
+			plan, planErr := d.plan()
+			if planErr == nil {
 				configured = plan.BaseURL
 			}
 			base, _, err := secoda.ResolveBaseURL(configured, d.Getenv)
@@ -59,6 +67,31 @@ func InspectCredentials(d *Deps) Tool {
 				fmt.Fprintf(&b, "Warning: %s\n", w)
 			}
 			fmt.Fprintf(&b, "Next: %s\n", rep.NextStep)
+			if planErr == nil && plan.DestinationType == dest.Postgres {
+				var connect func(context.Context, secrets.Secret) error
+				if check {
+					connect = func(ctx context.Context, pw secrets.Secret) error {
+						if d.Redactor != nil {
+							d.Redactor.Add(pw.Reveal())
+						}
+						return postgres.New(plan.DestinationURL, pw.Reveal(), plan.DatasetName).Ping(ctx)
+					}
+				}
+				drep := secrets.InspectPassword(ctx, d.finder(), plan.DestinationLocation(), connect)
+				out.Destination = &drep
+				if drep.Found {
+					fmt.Fprintf(&b, "Destination password for %s: found in %s, fingerprint %s.\n", drep.Destination, drep.Where, drep.Fingerprint)
+				} else {
+					fmt.Fprintf(&b, "No destination password kept for %s.\n", drep.Destination)
+				}
+				if drep.Connected {
+					b.WriteString("PostgreSQL accepts the login.\n")
+				}
+				if drep.Problem != "" {
+					fmt.Fprintf(&b, "Destination problem: %s\n", drep.Problem)
+				}
+				fmt.Fprintf(&b, "Destination next: %s\n", drep.NextStep)
+			}
 			return out, b.String(), nil
 		}),
 	}

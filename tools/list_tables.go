@@ -138,7 +138,7 @@ func sqlIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) +
 // maxCatalogRows bounds the information_schema queries: far more than any dataset holds.
 const maxCatalogRows = 100000
 
-// columnCounts counts each table's columns in DuckDB.
+// columnCounts counts each table's columns in the database.
 func (ds *dataset) columnCounts(ctx context.Context) (map[string]int, error) {
 	plan := ds.plan
 	res, err := ds.dest.Query(ctx, "SELECT table_name, CAST(count(*) AS BIGINT) FROM information_schema.columns WHERE table_schema = "+
@@ -155,7 +155,7 @@ func (ds *dataset) columnCounts(ctx context.Context) (map[string]int, error) {
 	return out, nil
 }
 
-// datasetTables lists the tables of the dataset in DuckDB, system tables included;
+// tables lists the tables of the dataset in the database, system tables included;
 // nothing loaded yet is dest.ErrNoData.
 func (ds *dataset) tables(ctx context.Context) ([]string, error) {
 	plan := ds.plan

@@ -74,7 +74,7 @@ func PipelineStatus(d *Deps) Tool {
 func pipelineStatus(ctx context.Context, d *Deps, ds *dataset) (PipelineStatusOut, error) {
 	plan := ds.plan
 	out := PipelineStatusOut{Pipeline: plan.PipelineName, Dataset: plan.DatasetName,
-		Destination: plan.DestinationType + ":" + relTo(d.Dir, plan.DestinationPath), Config: relTo(d.Dir, plan.File),
+		Destination: plan.Destination(d.Dir), Config: relTo(d.Dir, plan.File),
 		Resources: []string{}, Loads: []LoadSummary{}, RowCounts: map[string]int64{}, Cursors: map[string]map[string]string{}}
 	for _, r := range plan.Resources {
 		out.Resources = append(out.Resources, r.Name)

@@ -38,12 +38,12 @@ type PreviewEndpointIn struct {
 
 // ColumnInfo is one column of a table.
 type ColumnInfo struct {
-	Name       string `json:"name"`
-	DataType   string `json:"data_type" jsonschema:"dlt's type: text, bigint, double, bool, timestamp or json"`
-	DuckDBType string `json:"duckdb_type,omitempty" jsonschema:"the column's type in DuckDB"`
-	Nullable   bool   `json:"nullable"`
-	Variant    bool   `json:"variant,omitempty" jsonschema:"a <column>__v_<type> column: values whose type did not fit the column beside it"`
-	VariantOf  string `json:"variant_of,omitempty" jsonschema:"the column a variant column stands beside"`
+	Name      string `json:"name"`
+	DataType  string `json:"data_type" jsonschema:"dlt's type: text, bigint, double, bool, timestamp or json"`
+	DBType    string `json:"db_type,omitempty" jsonschema:"the column's type in the destination's database (DuckDB or PostgreSQL)"`
+	Nullable  bool   `json:"nullable"`
+	Variant   bool   `json:"variant,omitempty" jsonschema:"a <column>__v_<type> column: values whose type did not fit the column beside it"`
+	VariantOf string `json:"variant_of,omitempty" jsonschema:"the column a variant column stands beside"`
 }
 
 // PageTable is a table a previewed page would load into.

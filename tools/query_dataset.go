@@ -44,8 +44,10 @@ func QueryDataset(d *Deps) Tool {
 	return Tool{
 		Hints: h,
 		Def: define[QueryDatasetIn, QueryResult]("query_dataset",
-			"Run read-only SQL against the loaded dataset (DuckDB SQL). Read-only by construction: DuckDB's parser must see one query, "+
-				"run on a read-only connection with file access, ATTACH, extensions and settings off, under a 30 s limit. "+
+			"Run read-only SQL against the loaded dataset, under a 30 s limit. Read-only by construction: for DuckDB and Parquet "+
+				"files (DuckDB SQL), DuckDB's parser must see one query, run on a read-only connection with file access, ATTACH, "+
+				"extensions and settings off; for PostgreSQL (its SQL), the planner must show one statement that writes nothing, run "+
+				"in a READ ONLY transaction with a statement timeout. "+
 				"Child tables join their parent on child._dlt_parent_id = parent._dlt_id. Use list_tables and get_table_schema first.", h),
 		Handler: handle(func(ctx context.Context, _ mcp.CallToolRequest, in QueryDatasetIn) (QueryResult, string, error) {
 			limit, err := rowLimit(in.Limit, DefaultQueryLimit)

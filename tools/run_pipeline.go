@@ -77,10 +77,15 @@ func RunPipeline(d *Deps) Tool {
 			if err != nil {
 				return RunPipelineOut{}, "", err
 			}
+			password, err := d.destinationPassword(ctx, plan)
+			if err != nil {
+				return RunPipelineOut{}, "", err
+			}
 			prog := newProgress(ctx, req)
 			info, err := pipeline.Run(ctx, plan, pipeline.RunOptions{
 				APIKey: found.Key.Reveal(), BaseURL: base, Resources: in.Resources, MaxPages: in.MaxPages,
 				FullRefresh: in.FullRefresh, Progress: prog.update, HTTPClient: d.HTTPClient, Logger: d.Logger,
+				DestinationPassword: password,
 			})
 			prog.done()
 			if errors.Is(err, context.Canceled) {

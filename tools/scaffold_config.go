@@ -16,10 +16,11 @@ import (
 
 // ScaffoldConfigIn is scaffold_config's input.
 type ScaffoldConfigIn struct {
-	Resources   []string `json:"resources" jsonschema:"endpoint names from list_endpoints, each loaded into a table of the same name; an empty list selects resource_catalog, document, collection and integration"`
-	Destination string   `json:"destination,omitempty" jsonschema:"duckdb (the default and, for now, the only one)"`
-	DatasetName string   `json:"dataset_name,omitempty" jsonschema:"the schema the tables load into (default secoda_data)"`
-	Overwrite   bool     `json:"overwrite,omitempty" jsonschema:"replace an existing secoda_pipeline.toml, losing its edits (default false: an existing file is never replaced)"`
+	Resources      []string `json:"resources" jsonschema:"endpoint names from list_endpoints, each loaded into a table of the same name; an empty list selects resource_catalog, document, collection and integration"`
+	Destination    string   `json:"destination,omitempty" jsonschema:"duckdb (the default: a file in the project), postgres (a database server; give destination_url) or filesystem (Parquet files under data/)"`
+	DestinationURL string   `json:"destination_url,omitempty" jsonschema:"postgres only: postgres://USER@HOST:PORT/DATABASE, never with a password (the user keeps it with secoda-workbench secrets set --destination)"`
+	DatasetName    string   `json:"dataset_name,omitempty" jsonschema:"the schema the tables load into (default secoda_data)"`
+	Overwrite      bool     `json:"overwrite,omitempty" jsonschema:"replace an existing secoda_pipeline.toml, losing its edits (default false: an existing file is never replaced)"`
 }
 
 // ScaffoldConfigOut is scaffold_config's result.
@@ -42,7 +43,7 @@ func ScaffoldConfig(d *Deps) Tool {
 				"with max_pages: 1.", h),
 		Handler: handle(func(ctx context.Context, _ mcp.CallToolRequest, in ScaffoldConfigIn) (ScaffoldConfigOut, string, error) {
 			path := filepath.Join(d.Dir, pipeline.ConfigFileName)
-			opts := pipeline.ScaffoldOptions{Resources: in.Resources, Destination: in.Destination, DatasetName: in.DatasetName}
+			opts := pipeline.ScaffoldOptions{Resources: in.Resources, Destination: in.Destination, DestinationURL: in.DestinationURL, DatasetName: in.DatasetName}
 			_, err := os.Stat(path)
 			exists := err == nil
 			switch {
@@ -77,7 +78,7 @@ func ScaffoldConfig(d *Deps) Tool {
 				verb = "Replaced"
 			}
 			fmt.Fprintf(&b, "%s %s (pipeline %s, dataset %s, %s) with %s:\n", verb, out.Path, plan.PipelineName, plan.DatasetName,
-				plan.DestinationType+":"+relTo(d.Dir, plan.DestinationPath), plural(len(out.Resources), "resource"))
+				plan.Destination(d.Dir), plural(len(out.Resources), "resource"))
 			for _, r := range out.Resources {
 				cursor := "full load each run"
 				if r.Cursor != "" {

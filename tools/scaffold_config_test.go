@@ -76,11 +76,22 @@ func TestScaffoldConfigDefaultsAndMistakes(t *testing.T) {
 	f := newFixture(t, simulator.Options{})
 	scaffold := ScaffoldConfig(f.d)
 	wantError(t, call(t, scaffold, map[string]any{"resources": []string{"collections"}}), "did you mean collection?", "list_endpoints")
-	wantError(t, call(t, scaffold, map[string]any{"resources": []string{"document"}, "destination": "postgres"}), "not available yet", "use duckdb")
+	wantError(t, call(t, scaffold, map[string]any{"resources": []string{"document"}, "destination": "postgress"}), "did you mean postgres?")
+	wantError(t, call(t, scaffold, map[string]any{"resources": []string{"document"}, "destination": "postgres", "destination_url": "postgres://me:hunter2@db/x"}),
+		"the URL holds a password", "secrets set --destination")
 	wantError(t, call(t, scaffold, map[string]any{"resources": []string{"document"}, "dataset_name": "Secoda Data"}), "dataset name", `use "secoda_data"`)
 	if _, err := os.Stat(filepath.Join(f.d.Dir, pipeline.ConfigFileName)); err == nil {
 		t.Fatal("a refused scaffold wrote the file")
 	}
+	// A postgres scaffold names the database and holds no password.
+	res := call(t, scaffold, map[string]any{"resources": []string{"document"}, "destination": "postgres", "destination_url": "postgres://loader@db.internal:5432/warehouse"})
+	if !strings.Contains(text(res), "postgres:postgres://loader@db.internal:5432/warehouse") {
+		t.Fatalf("postgres scaffold: %s", text(res))
+	}
+	if plan, err := pipeline.LoadConfig(filepath.Join(f.d.Dir, pipeline.ConfigFileName)); err != nil || plan.DestinationURL != "postgres://loader@db.internal:5432/warehouse" {
+		t.Fatalf("the postgres scaffold does not load back: %v %+v", err, plan)
+	}
+	os.Remove(filepath.Join(f.d.Dir, pipeline.ConfigFileName))
 
 	var out ScaffoldConfigOut
 	structured(t, call(t, scaffold, map[string]any{"resources": []string{}}), &out)

@@ -181,6 +181,19 @@ func (d *Deps) connect(ctx context.Context, configured string) (string, secrets.
 	return base, found, err
 }
 
+// destinationPassword finds the destination's password (PostgreSQL) as the command
+// line does, and tells the redactor; "" when it takes none or none is kept.
+func (d *Deps) destinationPassword(ctx context.Context, plan *pipeline.Plan) (string, error) {
+	pw, err := pipeline.FindPassword(ctx, plan, d.finder())
+	if err != nil {
+		return "", err
+	}
+	if d.Redactor != nil {
+		d.Redactor.Add(pw.Reveal())
+	}
+	return pw.Reveal(), nil
+}
+
 // dataset is the project's plan and its destination.
 type dataset struct {
 	plan *pipeline.Plan
@@ -198,8 +211,12 @@ func (d *Deps) dataset(ctx context.Context) (*dataset, error) {
 }
 
 // open opens a plan's destination.
-func (d *Deps) open(_ context.Context, plan *pipeline.Plan) (*dataset, error) {
-	dst, err := pipeline.OpenDestination(plan, "")
+func (d *Deps) open(ctx context.Context, plan *pipeline.Plan) (*dataset, error) {
+	pw, err := d.destinationPassword(ctx, plan)
+	if err != nil {
+		return nil, err
+	}
+	dst, err := pipeline.OpenDestination(plan, pw)
 	if err != nil {
 		return nil, err
 	}

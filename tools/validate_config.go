@@ -85,7 +85,7 @@ func ValidateConfig(d *Deps) Tool {
 			out.Valid = true
 			out.Config = relTo(d.Dir, plan.File)
 			out.Pipeline, out.Dataset = plan.PipelineName, plan.DatasetName
-			out.Destination = plan.DestinationType + ":" + relTo(d.Dir, plan.DestinationPath)
+			out.Destination = plan.Destination(d.Dir)
 			out.Resources = configResources(plan)
 			var b strings.Builder
 			fmt.Fprintf(&b, "%s is valid: pipeline %s, dataset %s, %s\n", out.Config, out.Pipeline, out.Dataset, out.Destination)

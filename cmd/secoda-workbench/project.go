@@ -43,8 +43,23 @@ func (a *app) connection(ctx context.Context, plan *pipeline.Plan) (key, base st
 func hostOf(base string) string { return secrets.HostOf(base) }
 
 // destination is the plan's dataset, with the destination's password where it has one.
-func (a *app) destination(_ context.Context, plan *pipeline.Plan) (dest.Destination, error) {
-	return pipeline.OpenDestination(plan, "")
+func (a *app) destination(ctx context.Context, plan *pipeline.Plan) (dest.Destination, error) {
+	pw, err := a.destinationPassword(ctx, plan)
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.OpenDestination(plan, pw)
+}
+
+// destinationPassword finds the destination's password (PostgreSQL) and tells the
+// redactor; "" when it takes none or none is kept.
+func (a *app) destinationPassword(ctx context.Context, plan *pipeline.Plan) (string, error) {
+	pw, err := pipeline.FindPassword(ctx, plan, a.finder())
+	if err != nil {
+		return "", err
+	}
+	a.redactor.Add(pw.Reveal())
+	return pw.Reveal(), nil
 }
 
 // relPath shows a path relative to the current folder when it is below it.
@@ -57,4 +72,10 @@ func relPath(p string) string {
 		return rel
 	}
 	return p
+}
+
+// cwd is the current folder, or "" when it cannot be known.
+func cwd() string {
+	wd, _ := os.Getwd()
+	return wd
 }

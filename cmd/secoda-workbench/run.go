@@ -36,10 +36,14 @@ func newRunCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			password, err := a.destinationPassword(cmd.Context(), plan)
+			if err != nil {
+				return err
+			}
 			prog := newProgressPrinter(io)
 			info, err := pipeline.Run(cmd.Context(), plan, pipeline.RunOptions{
 				APIKey: key, BaseURL: base, Resources: splitList(resources), MaxPages: maxPages,
-				FullRefresh: fullRefresh, Progress: prog.update,
+				FullRefresh: fullRefresh, Progress: prog.update, DestinationPassword: password,
 			})
 			prog.finish()
 			if err != nil {

@@ -13,9 +13,9 @@ import (
 func newScaffoldCmd(a *app) *cobra.Command {
 	io := a.io
 	var (
-		resources          []string
-		dest, dataset, url string
-		force              bool
+		resources                   []string
+		dest, destURL, dataset, url string
+		force                       bool
 	)
 	cmd := &cobra.Command{
 		Use:   "scaffold",
@@ -25,21 +25,29 @@ func newScaffoldCmd(a *app) *cobra.Command {
 			"resource_catalog, document, collection and integration, as dlt's Secoda pipeline does.",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			text, err := pipeline.Scaffold(pipeline.ScaffoldOptions{Resources: splitList(resources), Destination: dest, DatasetName: dataset, BaseURL: url})
+			text, err := pipeline.Scaffold(pipeline.ScaffoldOptions{Resources: splitList(resources), Destination: dest,
+				DestinationURL: destURL, DatasetName: dataset, BaseURL: url})
 			if err != nil {
 				return usagef(cmd, "%v", err)
 			}
 			if err := writeConfigFile(pipeline.ConfigFileName, text, force); err != nil {
 				return err
 			}
-			fmt.Fprintf(io.Out, "Wrote %s. Next: set SECODA_API_KEY, then `secoda-workbench validate --check-connection` and `secoda-workbench run --max-pages 1`.\n",
+			fmt.Fprintf(io.Out, "Wrote %s. Next: `secoda-workbench secrets set` (the API key), then `secoda-workbench validate --check-connection` and `secoda-workbench run --max-pages 1`.\n",
 				pipeline.ConfigFileName)
+			if dest == "postgres" {
+				if destURL == "" {
+					fmt.Fprintf(io.Out, "Edit [destination] url (now %s) to name your database; ", pipeline.DefaultPostgresURL)
+				}
+				fmt.Fprintln(io.Out, "keep the database password with `secoda-workbench secrets set --destination` (or in SECODA_DESTINATION_PASSWORD), never in the file.")
+			}
 			return nil
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringSliceVar(&resources, "resources", nil, "endpoints to load (comma-separated; `secoda-workbench endpoints` lists them)")
-	fl.StringVar(&dest, "destination", "duckdb", "destination: duckdb (postgres and filesystem come later)")
+	fl.StringVar(&dest, "destination", "duckdb", "destination: duckdb (a file here), postgres (a database server) or filesystem (Parquet files)")
+	fl.StringVar(&destURL, "destination-url", "", "postgres only: the database, postgres://USER@HOST:PORT/DATABASE (never with a password)")
 	fl.StringVar(&dataset, "dataset", pipeline.DefaultDatasetName, "dataset (schema) name")
 	fl.StringVar(&url, "base-url", "", "Secoda API: a region (us, eu, apac), your domain or a URL; default US")
 	fl.BoolVar(&force, "force", false, "overwrite an existing secoda_pipeline.toml")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
@@ -20,10 +23,12 @@ import (
 func newSecretsCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "secrets",
-		Short: "Keep the Secoda API key in the OS keyring: set, status, delete",
+		Short: "Keep the Secoda API key (and a PostgreSQL destination's password) in the OS keyring: set, status, delete",
 		Long: "The API key reads your whole workspace. `secrets set` stores it in the OS keyring (macOS Keychain,\n" +
 			"Windows Credential Manager, the Secret Service on Linux), keyed by the API host; the pipeline finds it\n" +
-			"there. SECODA_API_KEY, when set, wins. The key is never taken as an argument and never printed.",
+			"there. SECODA_API_KEY, when set, wins. The key is never taken as an argument and never printed.\n" +
+			"With --destination the same commands keep a PostgreSQL destination's password, keyed by its URL;\n" +
+			"SECODA_DESTINATION_PASSWORD, when set, wins.",
 	}
 	cmd.AddCommand(newSecretsSetCmd(a), newSecretsStatusCmd(a), newSecretsDeleteCmd(a))
 	return cmd
@@ -45,15 +50,16 @@ func (a *app) secretsBase(flag string) (string, error) {
 
 func newSecretsSetCmd(a *app) *cobra.Command {
 	var (
-		baseFlag                    string
-		noVerify, insecure, fromDlt bool
+		baseFlag                                 string
+		noVerify, insecure, fromDlt, destination bool
 	)
 	cmd := &cobra.Command{
 		Use:   "set",
 		Short: "Store the API key (prompted for, or read from stdin) in the OS keyring",
 		Long: "Store the Secoda API key for the API host in the OS keyring. On a terminal it prompts without echoing;\n" +
 			"piped, it reads standard input (printf %s \"$KEY\" | secoda-workbench secrets set). It is never an argument:\n" +
-			"arguments are visible in `ps` and in shell history. The key is checked against Secoda first (--no-verify to skip).",
+			"arguments are visible in `ps` and in shell history. The key is checked against Secoda first (--no-verify to skip).\n" +
+			"--destination stores the PostgreSQL destination's password the same way, after logging in with it.",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usagef(cmd, "the key is not taken as an argument (it would be visible in `ps` and your shell history): run `secoda-workbench secrets set` and paste it at the prompt, or pipe it on stdin")
@@ -62,6 +68,12 @@ func newSecretsSetCmd(a *app) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if destination {
+				if fromDlt || insecure || baseFlag != "" {
+					return usagef(cmd, "--destination takes only --no-verify: the password goes to the OS keyring, for the project's [destination] url")
+				}
+				return a.setDestinationPassword(ctx, noVerify)
+			}
 			base, err := a.secretsBase(baseFlag)
 			if err != nil {
 				return err
@@ -114,6 +126,7 @@ func newSecretsSetCmd(a *app) *cobra.Command {
 	fl.BoolVar(&noVerify, "no-verify", false, "store the key without checking it against Secoda")
 	fl.BoolVar(&insecure, "insecure-storage", false, "store it in a plain-text file (mode 0600) instead of the keyring, for machines without one")
 	fl.BoolVar(&fromDlt, "from-dlt", false, "move the key from .dlt/secrets.toml into the keyring, and blank it there")
+	fl.BoolVar(&destination, "destination", false, "store the PostgreSQL destination's password (for [destination] url) instead of the API key")
 	return cmd
 }
 
@@ -122,19 +135,11 @@ const maxKeyLen = 1024
 
 // readKey reads the key from a no-echo prompt on a terminal, or from piped stdin.
 func (a *app) readKey(host string) (string, error) {
-	var raw []byte
-	var err error
-	if a.io.InTTY && a.io.ReadPassword != nil {
-		fmt.Fprintf(a.io.ErrOut, "Paste the Secoda API key for %s (Settings → API; it will not be shown): ", host)
-		raw, err = a.io.ReadPassword()
-		fmt.Fprintln(a.io.ErrOut)
-	} else {
-		raw, err = io.ReadAll(io.LimitReader(bufio.NewReader(a.io.In), maxKeyLen+1))
-	}
+	raw, err := a.readSecret(fmt.Sprintf("Paste the Secoda API key for %s (Settings → API; it will not be shown): ", host))
 	if err != nil {
 		return "", fmt.Errorf("reading the key: %w", err)
 	}
-	key := strings.TrimSpace(string(raw))
+	key := strings.TrimSpace(raw)
 	switch {
 	case key == "":
 		return "", errors.New("no key was given: paste it at the prompt, or pipe it on stdin (printf %s \"$KEY\" | secoda-workbench secrets set)")
@@ -144,6 +149,85 @@ func (a *app) readKey(host string) (string, error) {
 		return "", errors.New("the key has spaces or line breaks inside: paste the key alone")
 	}
 	return key, nil
+}
+
+// readSecret reads a secret from a no-echo prompt on a terminal, or from piped stdin
+// (at most maxKeyLen+1 bytes).
+func (a *app) readSecret(prompt string) (string, error) {
+	if a.io.InTTY && a.io.ReadPassword != nil {
+		fmt.Fprint(a.io.ErrOut, prompt)
+		raw, err := a.io.ReadPassword()
+		fmt.Fprintln(a.io.ErrOut)
+		return string(raw), err
+	}
+	raw, err := io.ReadAll(io.LimitReader(bufio.NewReader(a.io.In), maxKeyLen+1))
+	return string(raw), err
+}
+
+// postgresPlan is the project's plan, which must load into PostgreSQL.
+func postgresPlan() (*pipeline.Plan, error) {
+	plan, err := loadPlan()
+	if err != nil {
+		return nil, err
+	}
+	if plan.DestinationType != dest.Postgres {
+		return nil, fmt.Errorf("the destination of %s is %s, which takes no password: --destination is for postgres", pipeline.ConfigFileName, plan.DestinationType)
+	}
+	return plan, nil
+}
+
+// setDestinationPassword prompts for the destination's password, checks that it logs
+// in (unless noVerify) and keeps it in the OS keyring.
+func (a *app) setDestinationPassword(ctx context.Context, noVerify bool) error {
+	plan, err := postgresPlan()
+	if err != nil {
+		return err
+	}
+	where := plan.DestinationLocation()
+	raw, err := a.readSecret(fmt.Sprintf("Password for %s (it will not be shown): ", where))
+	if err != nil {
+		return fmt.Errorf("reading the password: %w", err)
+	}
+	pw := strings.TrimRight(raw, "\r\n")
+	switch {
+	case pw == "":
+		return errors.New("no password was given: type it at the prompt, or pipe it on stdin")
+	case len(pw) > maxKeyLen:
+		return fmt.Errorf("that is longer than %d characters, not a password", maxKeyLen)
+	}
+	a.redactor.Add(pw)
+	secret := secrets.NewSecret(pw)
+	if !noVerify {
+		if err := postgres.New(plan.DestinationURL, pw, plan.DatasetName).Ping(ctx); err != nil {
+			return fmt.Errorf("%w; nothing was stored (pass --no-verify to store it unchecked)", err)
+		}
+		fmt.Fprintf(a.io.ErrOut, "Logged in to %s.\n", where)
+	}
+	if err := a.finder().StorePassword(ctx, where, secret); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.io.Out, "Stored the password for %s in the OS keyring (fingerprint %s).\n", where, secret.Fingerprint())
+	if a.getenv(secrets.EnvDestinationPassword) != "" {
+		fmt.Fprintf(a.io.ErrOut, "note: %s is set in this shell and wins over the stored password\n", secrets.EnvDestinationPassword)
+	}
+	return nil
+}
+
+// inspectDestination reports on the destination's password, when it has one.
+func (a *app) inspectDestination(ctx context.Context, verify bool) *secrets.PasswordReport {
+	plan, err := loadPlan()
+	if err != nil || plan.DestinationType != dest.Postgres {
+		return nil
+	}
+	var connect func(context.Context, secrets.Secret) error
+	if verify {
+		connect = func(ctx context.Context, pw secrets.Secret) error {
+			a.redactor.Add(pw.Reveal())
+			return postgres.New(plan.DestinationURL, pw.Reveal(), plan.DatasetName).Ping(ctx)
+		}
+	}
+	rep := secrets.InspectPassword(ctx, a.finder(), plan.DestinationLocation(), connect)
+	return &rep
 }
 
 func newSecretsStatusCmd(a *app) *cobra.Command {
@@ -161,16 +245,27 @@ func newSecretsStatusCmd(a *app) *cobra.Command {
 				return err
 			}
 			rep := secrets.Inspect(cmd.Context(), a.finder(), hostOf(base), base, !noVerify, nil)
+			drep := a.inspectDestination(cmd.Context(), !noVerify)
 			if asJSON {
 				enc := json.NewEncoder(a.io.Out)
 				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
+				out := any(rep)
+				if drep != nil {
+					out = struct {
+						secrets.Report
+						Destination *secrets.PasswordReport `json:"destination"`
+					}{rep, drep}
+				}
+				if err := enc.Encode(out); err != nil {
 					return err
 				}
 			} else {
 				writeSecretsStatus(a.io, rep)
+				if drep != nil {
+					writeDestinationStatus(a.io, drep)
+				}
 			}
-			if !rep.Found || (rep.Checked && !rep.Verified) {
+			if !rep.Found || (rep.Checked && !rep.Verified) || (drep != nil && drep.Checked && !drep.Connected) {
 				return errSilent
 			}
 			return nil
@@ -207,13 +302,50 @@ func writeSecretsStatus(io *ioStreams, rep secrets.Report) {
 	fmt.Fprintln(io.Out, "Next:", rep.NextStep)
 }
 
+func writeDestinationStatus(io *ioStreams, rep *secrets.PasswordReport) {
+	if rep.Found {
+		fmt.Fprintf(io.Out, "Password for %s: found in %s, fingerprint %s\n", rep.Destination, rep.Where, rep.Fingerprint)
+	} else {
+		fmt.Fprintf(io.Out, "No password kept for %s.\n", rep.Destination)
+	}
+	switch {
+	case rep.Connected:
+		fmt.Fprintln(io.Out, "PostgreSQL accepts the login.")
+	case rep.Problem != "":
+		fmt.Fprintln(io.Out, "Problem:", rep.Problem)
+	}
+	if rep.Keyring != "" {
+		fmt.Fprintln(io.Out, "Keyring:", rep.Keyring)
+	}
+	fmt.Fprintln(io.Out, "Next:", rep.NextStep)
+}
+
 func newSecretsDeleteCmd(a *app) *cobra.Command {
-	var baseFlag string
+	var (
+		baseFlag    string
+		destination bool
+	)
 	cmd := &cobra.Command{
 		Use:   "delete",
 		Short: "Delete the stored key for the API host",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if destination {
+				plan, err := postgresPlan()
+				if err != nil {
+					return err
+				}
+				deleted, err := a.finder().DeletePassword(cmd.Context(), plan.DestinationLocation())
+				if err != nil {
+					return err
+				}
+				if deleted {
+					fmt.Fprintf(a.io.Out, "Deleted the password for %s from the OS keyring.\n", plan.DestinationLocation())
+				} else {
+					fmt.Fprintf(a.io.Out, "No password was stored for %s.\n", plan.DestinationLocation())
+				}
+				return nil
+			}
 			base, err := a.secretsBase(baseFlag)
 			if err != nil {
 				return err
@@ -240,6 +372,7 @@ func newSecretsDeleteCmd(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&baseFlag, "base-url", "", "the API whose key to delete (default: the project's, or US)")
+	cmd.Flags().BoolVar(&destination, "destination", false, "delete the PostgreSQL destination's password instead")
 	return cmd
 }
 

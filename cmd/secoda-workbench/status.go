@@ -76,7 +76,7 @@ func buildStatus(cmd *cobra.Command, a *app, plan *pipeline.Plan) (*statusReport
 	if err != nil {
 		return nil, err
 	}
-	rep := &statusReport{Pipeline: plan.PipelineName, Dataset: plan.DatasetName, Destination: plan.DestinationType + ":" + relPath(plan.DestinationPath),
+	rep := &statusReport{Pipeline: plan.PipelineName, Dataset: plan.DatasetName, Destination: plan.Destination(cwd()),
 		Config: relPath(plan.File), Tables: map[string]int64{}, Cursors: map[string]map[string]string{}}
 	for _, r := range plan.Resources {
 		rep.Resources = append(rep.Resources, r.Name)

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 )
 
@@ -21,8 +25,7 @@ func newValidateCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(io.Out, "%s is valid: pipeline %s, dataset %s, %s at %s\n", relPath(plan.File), plan.PipelineName, plan.DatasetName,
-				plan.DestinationType, relPath(plan.DestinationPath))
+			fmt.Fprintf(io.Out, "%s is valid: pipeline %s, dataset %s, %s\n", relPath(plan.File), plan.PipelineName, plan.DatasetName, plan.Destination(cwd()))
 			for _, r := range plan.Resources {
 				cursor := "full load"
 				if r.Cursor != "" {
@@ -58,9 +61,34 @@ func newValidateCmd(a *app) *cobra.Command {
 				fmt.Fprintln(io.Out)
 				break
 			}
+			if plan.DestinationType == dest.Postgres {
+				return a.checkPostgres(cmd.Context(), plan)
+			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&check, "check-connection", false, "also read one page from Secoda with the key")
+	cmd.Flags().BoolVar(&check, "check-connection", false, "also read one page from Secoda with the key (and log in to a PostgreSQL destination)")
 	return cmd
+}
+
+// checkPostgres logs in to the destination and says what a load needs that is missing.
+func (a *app) checkPostgres(ctx context.Context, plan *pipeline.Plan) error {
+	pw, err := a.destinationPassword(ctx, plan)
+	if err != nil {
+		return err
+	}
+	c, err := postgres.New(plan.DestinationURL, pw, plan.DatasetName).Check(ctx)
+	if err != nil {
+		return fmt.Errorf("the destination check failed: %w", err)
+	}
+	fmt.Fprintf(a.io.Out, "Connected to %s: PostgreSQL %s as %s.\n", plan.DestinationLocation(), c.Version, c.Role)
+	if !c.CanLoad {
+		return fmt.Errorf("%s may not create the schema %s (or tables in it): `GRANT CREATE ON DATABASE ... TO %s`, or create the schema and grant CREATE on it",
+			c.Role, plan.DatasetName, c.Role)
+	}
+	if c.Superuser {
+		fmt.Fprintf(a.io.ErrOut, "warning: %s is a superuser. Queries from agents run in READ ONLY transactions, but a superuser can read the server's files "+
+			"with functions like pg_read_file; load with a role that owns only its database\n", c.Role)
+	}
+	return nil
 }

@@ -153,6 +153,42 @@ func (d *Destination) friendly(err error) error {
 	return err
 }
 
+// Check is what `validate --check-connection` learns of the database.
+type Check struct {
+	Version   string // the server's, e.g. 15.18
+	Role      string
+	Superuser bool // a superuser can read server files even in a READ ONLY transaction
+	CanLoad   bool // the dataset's schema exists and the role may create in it, or the role may create it
+}
+
+// Check logs in and asks what a load and the read-only queries need.
+func (d *Destination) Check(ctx context.Context) (Check, error) {
+	var c Check
+	db, conn, err := d.open(ctx)
+	if err != nil {
+		return c, err
+	}
+	defer db.Close()
+	defer conn.Close()
+	err = conn.QueryRowContext(ctx, `SELECT current_setting('server_version'), current_user,
+		(SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
+		CASE WHEN EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)
+			THEN has_schema_privilege(current_user, $1, 'CREATE')
+			ELSE has_database_privilege(current_user, current_database(), 'CREATE') END`, d.Dataset).
+		Scan(&c.Version, &c.Role, &c.Superuser, &c.CanLoad)
+	return c, d.friendly(err)
+}
+
+// Ping logs in and out: the check that the URL and the password work.
+func (d *Destination) Ping(ctx context.Context) error {
+	db, conn, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	conn.Close()
+	return db.Close()
+}
+
 // ReadStored reads the latest schema and pipeline state; before the first load it is
 // empty.
 func (d *Destination) ReadStored(ctx context.Context, pipeline string) (dest.Stored, error) {

@@ -1,0 +1,180 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/pgtest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
+)
+
+// seeded is a database with a dataset of one table, written as its owner without this
+// package.
+func seeded(t *testing.T) (*postgres.Destination, pgtest.DB) {
+	t.Helper()
+	db := pgtest.Database(t)
+	ctx := context.Background()
+	conn, err := pgtest.Connect(ctx, db.URL, db.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, q := range []string{
+		"CREATE SCHEMA secoda_data",
+		"CREATE TABLE secoda_data.resource_catalog (id varchar, title varchar, n bigint, doc jsonb)",
+		`INSERT INTO secoda_data.resource_catalog VALUES ('a', 'x', 1, '{"k": [1, 2]}'), ('b', 'y', 2, NULL), ('c', 'z', 3, '"s"')`,
+		"CREATE SEQUENCE secoda_data.s",
+		"CREATE TABLE public.elsewhere (v int)",
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return postgres.New(db.URL, db.Password, "secoda_data"), db
+}
+
+func TestQueryReadsTheDatasetUnqualifiedAndBounded(t *testing.T) {
+	d, _ := seeded(t)
+	res, err := d.Query(context.Background(), "SELECT id, n, doc FROM resource_catalog ORDER BY id", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 2 || !res.Truncated || res.Columns[0] != "id" || res.Rows[1][1] != int64(2) || res.Types[1] != "INT8" {
+		t.Fatalf("%+v", res)
+	}
+	if res.Rows[0][2] != `{"k": [1, 2]}` || res.Rows[1][2] != nil {
+		t.Fatalf("jsonb comes back as %#v and %#v", res.Rows[0][2], res.Rows[1][2])
+	}
+	res, err = d.Query(context.Background(), "SELECT count(*) FROM resource_catalog", 10)
+	if err != nil || res.Truncated || res.Rows[0][0] != int64(3) {
+		t.Fatalf("%+v %v", res, err)
+	}
+}
+
+// TestQueryIsReadOnly: writes, COPY, settings, procedures, data-modifying CTEs, row
+// locks and several statements are refused, each saying why, and nothing changes.
+func TestQueryIsReadOnly(t *testing.T) {
+	d, _ := seeded(t)
+	outside := filepath.Join(t.TempDir(), "leak.csv")
+	for q, why := range map[string]string{
+		"DROP TABLE resource_catalog":                                          "only a query",
+		"DELETE FROM resource_catalog":                                         "changes data",
+		"INSERT INTO resource_catalog VALUES ('d', 'w', 4, NULL)":              "changes data",
+		"UPDATE resource_catalog SET n = 0":                                    "changes data",
+		"WITH d AS (DELETE FROM resource_catalog RETURNING *) SELECT * FROM d": "changes data",
+		"SELECT * FROM resource_catalog FOR UPDATE":                            "changes data",
+		"CREATE TABLE evil AS SELECT 1":                                        "read-only",
+		"SELECT 1; DROP TABLE resource_catalog":                                "one statement",
+		"COPY resource_catalog TO '" + outside + "'":                           "only a query",
+		"COPY (SELECT 1) TO PROGRAM 'touch " + outside + "'":                   "only a query",
+		"SET search_path = public":                                             "only a query",
+		"DO $$ BEGIN DROP TABLE resource_catalog; END $$":                      "only a query",
+		"VACUUM resource_catalog":                                              "only a query",
+		"SELECT nextval('s')":                                                  "read-only",
+		"SELECT pg_read_file('/etc/passwd')":                                   "permission denied",
+		"SELECT * FROM public.elsewhere":                                       "", // other schemas are readable: the role owns the database
+	} {
+		_, err := d.Query(context.Background(), q, 10)
+		switch {
+		case why == "" && err != nil:
+			t.Errorf("%s: %v", q, err)
+		case why != "" && (err == nil || !strings.Contains(err.Error(), why)):
+			t.Errorf("%s: %v (want %q)", q, err, why)
+		}
+		if why != "" && strings.Contains(why, "query") && !errors.Is(err, dest.ErrNotReadOnly) {
+			t.Errorf("%s: %v is not ErrNotReadOnly", q, err)
+		}
+	}
+	if _, err := os.Stat(outside); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("a file was written")
+	}
+	res, err := d.Query(context.Background(), "SELECT count(*), sum(n) FROM resource_catalog", 1)
+	if err != nil || res.Rows[0][0] != int64(3) || res.Rows[0][1] == nil {
+		t.Fatalf("the table changed: %+v %v", res, err)
+	}
+}
+
+// TestSyntaxErrorsInQueriesArePostgresOwn: a mistake in a SELECT gets PostgreSQL's
+// message, not "only a query".
+func TestSyntaxErrorsInQueriesArePostgresOwn(t *testing.T) {
+	d, _ := seeded(t)
+	_, err := d.Query(context.Background(), "-- a comment\n(SELECT id FROM resource_catalog WHERE)", 1)
+	if err == nil || errors.Is(err, dest.ErrNotReadOnly) || !strings.Contains(err.Error(), "syntax error") {
+		t.Fatalf("%v", err)
+	}
+}
+
+func TestQueryTimeLimit(t *testing.T) {
+	d, _ := seeded(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := d.Query(ctx, "SELECT pg_sleep(30)", 1)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "time limit") || time.Since(start) > 5*time.Second {
+		t.Fatalf("want the time limit within seconds, got %v after %s", err, time.Since(start))
+	}
+}
+
+func TestErrorsSayWhatToDo(t *testing.T) {
+	d, db := seeded(t)
+	ctx := context.Background()
+	wrong := postgres.New(db.URL, "not-"+db.Password, "secoda_data")
+	if _, err := wrong.Query(ctx, "SELECT 1", 1); err == nil || !strings.Contains(err.Error(), "refused the login") ||
+		!strings.Contains(err.Error(), "secrets set --destination") || strings.Contains(err.Error(), db.Password) {
+		t.Errorf("a wrong password: %v", err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close() // nothing listens there now
+	down := postgres.New("postgres://u@127.0.0.1:"+strconv.Itoa(port)+"/db?sslmode=disable", "", "secoda_data")
+	if err := down.Ping(ctx); err == nil || !strings.Contains(err.Error(), "cannot reach PostgreSQL at postgres://u@127.0.0.1:"+strconv.Itoa(port)+"/db") {
+		t.Errorf("no server: %v", err)
+	}
+	i := strings.LastIndex(db.URL, "/")
+	missing := postgres.New(db.URL[:i]+"/missing_"+db.URL[i+1:], db.Password, "secoda_data")
+	if err := missing.Ping(ctx); err == nil || !strings.Contains(err.Error(), "does not exist") || !strings.Contains(err.Error(), "createdb") {
+		t.Errorf("no database: %v", err)
+	}
+	other := postgres.New(db.URL, db.Password, "not_loaded")
+	if _, err := other.Query(ctx, "SELECT 1", 1); !errors.Is(err, dest.ErrNoData) || !strings.Contains(err.Error(), "secoda-workbench run") {
+		t.Errorf("no dataset: %v", err)
+	}
+	if st, err := other.ReadStored(ctx, "p"); err != nil || st.Schema != nil {
+		t.Errorf("no dataset, ReadStored: %+v %v", st, err)
+	}
+	if c, err := d.Check(ctx); err != nil || c.Superuser || !c.CanLoad || c.Version == "" {
+		t.Errorf("Check: %+v %v", c, err)
+	}
+}
+
+func TestCheckURL(t *testing.T) {
+	for url, want := range map[string]string{
+		"postgres://loader@db.example.com:5432/analytics":         "",
+		"postgresql://loader@127.0.0.1/analytics?sslmode=require": "",
+		"postgres://loader:hunter2@db.example.com/analytics":      "holds a password",
+		"mysql://loader@db/analytics":                             "give a URL such as",
+		"host=db user=loader dbname=analytics":                    "give a URL such as",
+		"postgres://loader@/analytics":                            "names no host",
+		"postgres://loader@db.example.com":                        "names no database",
+		"postgres://loader@db.example.com:99999999/analytics":     "does not parse",
+	} {
+		err := postgres.CheckURL(url)
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: %v (want %q)", url, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%s: the error repeats the password", url)
+		}
+	}
+	if got := postgres.New("postgres://loader@db:5432/analytics?sslmode=require", "pw", "x").Location(); got != "postgres://loader@db:5432/analytics" {
+		t.Errorf("Location %s", got)
+	}
+}

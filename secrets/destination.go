@@ -1,0 +1,125 @@
+package secrets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// EnvDestinationPassword holds the destination's password (PostgreSQL) when it is not
+// in the OS keyring; the config never holds it.
+const EnvDestinationPassword = "SECODA_DESTINATION_PASSWORD"
+
+// DestinationAccount is the keyring account a destination's password is kept under:
+// its location (postgres://USER@HOST:PORT/DATABASE, which holds no password).
+func DestinationAccount(location string) string { return "destination " + location }
+
+// ErrNoPassword is a destination password found nowhere. Not always a problem: a
+// server may trust the connection, or find the password in ~/.pgpass.
+var ErrNoPassword = errors.New("no destination password")
+
+// FindPassword looks for a destination's password: SECODA_DESTINATION_PASSWORD, then
+// the OS keyring. There is no plain-text file for it.
+func (f *Finder) FindPassword(ctx context.Context, location string) (Found, error) {
+	if v := f.Getenv(EnvDestinationPassword); v != "" {
+		return Found{Key: NewSecret(v), Source: FromEnv, Host: location, Where: "the " + EnvDestinationPassword + " environment variable"}, nil
+	}
+	var keyringErr error
+	if f.Keyring != nil {
+		v, err := f.Keyring.Get(ctx, DestinationAccount(location))
+		switch {
+		case err == nil && v != "":
+			return Found{Key: NewSecret(v), Source: FromKeyring, Host: location, Where: "the OS keyring"}, nil
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+			return Found{}, err
+		case err != nil && !errors.Is(err, ErrNotFound):
+			keyringErr = err
+		}
+	}
+	msg := fmt.Sprintf("%s for %s in %s or the OS keyring", ErrNoPassword, location, EnvDestinationPassword)
+	if keyringErr != nil {
+		msg += fmt.Sprintf(" (the OS keyring was not readable: %v)", keyringErr)
+	}
+	return Found{Keyring: keyringErr}, &noPasswordError{msg: msg}
+}
+
+type noPasswordError struct{ msg string }
+
+func (e *noPasswordError) Error() string { return e.msg }
+func (e *noPasswordError) Unwrap() error { return ErrNoPassword }
+
+// StorePassword keeps a destination's password in the OS keyring (only there).
+func (f *Finder) StorePassword(ctx context.Context, location string, password Secret) error {
+	err := f.Keyring.Set(ctx, DestinationAccount(location), password.Reveal())
+	if errors.Is(err, ErrUnavailable) {
+		return fmt.Errorf("%w. Nothing was stored. Set %s in the environment the pipeline runs in instead (in a shell: `read -s %s && export %s`)",
+			err, EnvDestinationPassword, EnvDestinationPassword, EnvDestinationPassword)
+	}
+	return err
+}
+
+// DeletePassword removes a destination's password from the OS keyring; false when none
+// was stored.
+func (f *Finder) DeletePassword(ctx context.Context, location string) (bool, error) {
+	err := f.Keyring.Delete(ctx, DestinationAccount(location))
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// PasswordReport is what an agent or a person may know about the destination's
+// password: whether there is one, where, its fingerprint, whether the database
+// accepts the login, and the next step. Never the password.
+type PasswordReport struct {
+	Destination string `json:"destination"`
+	Found       bool   `json:"found"`
+	Source      Source `json:"source,omitempty"`
+	Where       string `json:"where,omitempty"`
+	Fingerprint string `json:"fingerprint,omitempty"`
+	Checked     bool   `json:"checked"`
+	Connected   bool   `json:"connected"`
+	Problem     string `json:"problem,omitempty"`
+	Keyring     string `json:"keyring,omitempty"`
+	NextStep    string `json:"next_step"`
+}
+
+// InspectPassword finds a destination's password and, with connect set, tries to log
+// in with it (connect returns the database's answer).
+func InspectPassword(ctx context.Context, f *Finder, location string, connect func(context.Context, Secret) error) PasswordReport {
+	rep := PasswordReport{Destination: location}
+	found, err := f.FindPassword(ctx, location)
+	if found.Keyring != nil {
+		rep.Keyring = found.Keyring.Error()
+	}
+	if err != nil && !errors.Is(err, ErrNoPassword) {
+		rep.Problem = err.Error()
+		rep.NextStep = "Retry; if the OS keyring keeps failing, set " + EnvDestinationPassword + " in the environment the pipeline runs in."
+		return rep
+	}
+	if err == nil {
+		rep.Found, rep.Source, rep.Where, rep.Fingerprint = true, found.Source, found.Where, found.Key.Fingerprint()
+	}
+	if connect == nil {
+		rep.NextStep = "Check the login with `secoda-workbench secrets status`."
+		if !rep.Found {
+			rep.NextStep = "No password is kept: fine if the server trusts this connection or ~/.pgpass has it; otherwise ask the user to run `secoda-workbench secrets set --destination` in their terminal."
+		}
+		return rep
+	}
+	rep.Checked = true
+	if cerr := connect(ctx, found.Key); cerr != nil {
+		rep.Problem = cerr.Error()
+		switch {
+		case strings.Contains(rep.Problem, "refused the login"):
+			rep.NextStep = "Ask the user to run `secoda-workbench secrets set --destination` in their own terminal (it prompts without echoing); never ask for the password in the chat."
+		default:
+			rep.NextStep = "Check that the database server is running and that [destination] url in secoda_pipeline.toml is right."
+		}
+		return rep
+	}
+	rep.Connected = true
+	rep.NextStep = "Ready: the pipeline can load into " + location + "."
+	return rep
+}
