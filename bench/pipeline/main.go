@@ -1,9 +1,15 @@
 // Command pipeline-bench measures the pipeline end to end: catalog-shaped records
 // (nested, with lists) from the simulator, in its own process on loopback with no rate
-// limit, through the client, the normalizer, the load package and DuckDB's Appender. In
-// the same run it times DuckDB's own read_json ingest of the same records saved as
-// NDJSON, and prints the ratio. Run it with bench/run-pipeline (100,000 and 1,000,000
-// records), or: go run ./bench/pipeline -records 100000 -bin bin/secoda-workbench
+// limit, through the client, the normalizer and the load package into each destination
+// asked for (DuckDB's Appender, PostgreSQL's COPY, Parquet files written by DuckDB),
+// each run in a process of its own so that its peak memory is its own. In the same run
+// it times DuckDB's own read_json ingest of the same records saved as NDJSON, and prints
+// the ratio. Run it with bench/run-pipeline, or:
+//
+//	go run ./bench/pipeline -records 100000 -bin bin/secoda-workbench -destinations duckdb,filesystem
+//
+// PostgreSQL needs -pg-url (a superuser's URL, without the password) and the password
+// in SECODA_DESTINATION_PASSWORD; a database is created for the run and dropped after.
 package main
 
 import (
@@ -28,43 +34,56 @@ import (
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
 
 // result is what one measurement found.
 type result struct {
-	Records   int64   `json:"records"`
-	Rows      int64   `json:"rows"`
-	Tables    int     `json:"tables"`
-	Seconds   float64 `json:"seconds"`
-	ExtractS  float64 `json:"extract_seconds"`
-	LoadS     float64 `json:"load_seconds"`
-	PeakRSSMB float64 `json:"peak_rss_mb"`
+	Destination string  `json:"destination"`
+	Records     int64   `json:"records"`
+	Rows        int64   `json:"rows"`
+	Tables      int     `json:"tables"`
+	Seconds     float64 `json:"seconds"`
+	ExtractS    float64 `json:"extract_seconds"`
+	LoadS       float64 `json:"load_seconds"`
+	PeakRSSMB   float64 `json:"peak_rss_mb"`
+	ExtractRSS  float64 `json:"extract_rss_mb"`
 }
 
 func main() {
 	records := flag.Int("records", 100_000, "catalog records to load (a multiple of 50)")
 	bin := flag.String("bin", "bin/secoda-workbench", "the secoda-workbench binary, for its simulator")
+	destinations := flag.String("destinations", "duckdb", "comma-separated: duckdb, postgres, filesystem")
+	pgURL := flag.String("pg-url", "", "postgres: a superuser's URL without the password (the password in SECODA_DESTINATION_PASSWORD)")
 	cpuprofile := flag.String("cpuprofile", "", "write the pipeline's CPU profile here")
-	mode := flag.String("mode", "bench", "internal: ingest (the DuckDB child)")
-	file := flag.String("file", "", "internal: the NDJSON file to ingest")
+	mode := flag.String("mode", "bench", "internal: run (a pipeline child) or ingest (the DuckDB child)")
+	file := flag.String("file", "", "internal: the NDJSON file to ingest, or the config to run")
+	key := flag.String("key", "", "internal: the simulator's key")
 	flag.Parse()
 	// As secoda-workbench's main does (see cmd/secoda-workbench/main.go).
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	if *mode == "ingest" {
+	var err error
+	switch *mode {
+	case "ingest":
 		ingest(*file)
 		return
+	case "run":
+		err = runChild(*file, *key, *records, *cpuprofile)
+	default:
+		err = bench(*records, *bin, strings.Split(*destinations, ","), *pgURL)
 	}
-	if err := bench(*records, *bin, *cpuprofile); err != nil {
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
 }
 
-func bench(records int, bin, cpuprofile string) error {
+func bench(records int, bin string, destinations []string, pgURL string) error {
 	work, err := os.MkdirTemp("", "pipeline-bench-")
 	if err != nil {
 		return err
@@ -92,41 +111,52 @@ func bench(records int, bin, cpuprofile string) error {
 		return err
 	}
 
-	cfg := fmt.Sprintf("[source]\nbase_url = %q\nrate_limit = 0\n\n[resources.resource_catalog]\nincremental = \"\"\n", base)
-	configPath := filepath.Join(work, pipeline.ConfigFileName)
-	if err := os.WriteFile(configPath, []byte(cfg), 0o644); err != nil {
-		return err
-	}
-	plan, err := pipeline.LoadConfig(configPath)
-	if err != nil {
-		return err
-	}
-	if cpuprofile != "" {
-		f, err := os.Create(cpuprofile)
-		if err != nil {
+	fmt.Printf("records: %d catalog records (nested, with lists) from the simulator over loopback, no rate limit\n", records)
+	var first *result
+	for _, d := range destinations {
+		section := ""
+		switch d {
+		case "duckdb":
+		case "filesystem":
+			section = "[destination]\ntype = \"filesystem\"\n\n"
+		case "postgres":
+			if pgURL == "" {
+				return fmt.Errorf("postgres needs -pg-url")
+			}
+			dbURL, drop, err := createDatabase(pgURL)
+			if err != nil {
+				return err
+			}
+			defer drop()
+			section = fmt.Sprintf("[destination]\ntype = \"postgres\"\nurl = %q\n\n", dbURL)
+		default:
+			return fmt.Errorf("unknown destination %q", d)
+		}
+		dir := filepath.Join(work, d)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		pprof.StartCPUProfile(f)
-	}
-	start := time.Now()
-	var extractRSS float64 // peak RSS when extraction ends, before the load opens DuckDB
-	progress := func(p pipeline.Progress) {
-		if p.Done {
-			extractRSS = peakRSS(syscall.RUSAGE_SELF)
+		cfg := fmt.Sprintf("%s[source]\nbase_url = %q\nrate_limit = 0\n\n[resources.resource_catalog]\nincremental = \"\"\n", section, base)
+		configPath := filepath.Join(dir, pipeline.ConfigFileName)
+		if err := os.WriteFile(configPath, []byte(cfg), 0o644); err != nil {
+			return err
 		}
-	}
-	info, err := pipeline.Run(context.Background(), plan, pipeline.RunOptions{APIKey: key, MaxPages: records / 50, Progress: progress})
-	elapsed := time.Since(start)
-	if cpuprofile != "" {
-		pprof.StopCPUProfile()
-	}
-	if err != nil {
-		return err
-	}
-	ours := result{Records: info.Resources[0].Records, Tables: len(info.Tables), Seconds: elapsed.Seconds(),
-		ExtractS: info.ExtractDuration.Seconds(), LoadS: info.LoadDuration.Seconds(), PeakRSSMB: peakRSS(syscall.RUSAGE_SELF)}
-	for _, t := range info.Tables {
-		ours.Rows += t.Rows
+		self, _ := os.Executable()
+		child := exec.Command(self, "-mode", "run", "-file", configPath, "-key", key, "-records", fmt.Sprint(records))
+		child.Stderr = os.Stderr
+		raw, err := child.Output()
+		if err != nil {
+			return fmt.Errorf("the %s run: %w", d, err)
+		}
+		var r result
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return err
+		}
+		if first == nil {
+			first = &r
+		}
+		fmt.Printf("secoda-workbench into %s: %.2f s (extract+normalize %.2f s, load %.2f s): %.0f records/s, %.0f rows/s into %d tables, peak RSS %.0f MB (%.0f MB before the load)\n",
+			d, r.Seconds, r.ExtractS, r.LoadS, float64(r.Records)/r.Seconds, float64(r.Rows)/r.Seconds, r.Tables, r.PeakRSSMB, r.ExtractRSS)
 	}
 
 	// The same records, as NDJSON, for DuckDB's own ingest (not timed).
@@ -146,14 +176,82 @@ func bench(records int, bin, cpuprofile string) error {
 		return err
 	}
 	theirs.PeakRSSMB = childRSS(child)
-
-	fmt.Printf("records: %d catalog records (nested, with lists) from the simulator over loopback, no rate limit\n", ours.Records)
-	fmt.Printf("secoda-workbench: %.2f s (extract+normalize %.2f s, load %.2f s): %.0f records/s, %.0f rows/s into %d tables, peak RSS %.0f MB (%.0f MB before the load)\n",
-		ours.Seconds, ours.ExtractS, ours.LoadS, float64(ours.Records)/ours.Seconds, float64(ours.Rows)/ours.Seconds, ours.Tables, ours.PeakRSSMB, extractRSS)
 	fmt.Printf("DuckDB read_json of the same records as NDJSON (%.0f MB): %.2f s: %.0f records/s into 1 table, peak RSS %.0f MB\n",
 		fileMB(ndjson), theirs.Seconds, float64(theirs.Records)/theirs.Seconds, theirs.PeakRSSMB)
-	fmt.Printf("ratio: %.2fx DuckDB's own ingest time\n", ours.Seconds/theirs.Seconds)
+	if first != nil {
+		fmt.Printf("ratio: %.2fx DuckDB's own ingest time (%s)\n", first.Seconds/theirs.Seconds, first.Destination)
+	}
 	return nil
+}
+
+// runChild runs the pipeline of a config and prints its result as JSON.
+func runChild(configPath, key string, records int, cpuprofile string) error {
+	plan, err := pipeline.LoadConfig(configPath)
+	if err != nil {
+		return err
+	}
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+	}
+	start := time.Now()
+	var extractRSS float64 // peak RSS when extraction ends, before the load opens the destination
+	progress := func(p pipeline.Progress) {
+		if p.Done {
+			extractRSS = peakRSS(syscall.RUSAGE_SELF)
+		}
+	}
+	info, err := pipeline.Run(context.Background(), plan, pipeline.RunOptions{APIKey: key, MaxPages: records / 50, Progress: progress,
+		DestinationPassword: os.Getenv(secrets.EnvDestinationPassword)})
+	elapsed := time.Since(start)
+	if cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
+		return err
+	}
+	r := result{Destination: plan.DestinationType, Records: info.Resources[0].Records, Tables: len(info.Tables), Seconds: elapsed.Seconds(),
+		ExtractS: info.ExtractDuration.Seconds(), LoadS: info.LoadDuration.Seconds(), PeakRSSMB: peakRSS(syscall.RUSAGE_SELF), ExtractRSS: extractRSS}
+	for _, t := range info.Tables {
+		r.Rows += t.Rows
+	}
+	return json.NewEncoder(os.Stdout).Encode(r)
+}
+
+// createDatabase makes a database for the run on the server of adminURL, and a func
+// that drops it.
+func createDatabase(adminURL string) (string, func(), error) {
+	ctx := context.Background()
+	cfg, err := pgx.ParseConfig(adminURL)
+	if err != nil {
+		return "", nil, err
+	}
+	cfg.Password = os.Getenv(secrets.EnvDestinationPassword)
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return "", nil, err
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "bench_" + hex.EncodeToString(b)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		conn.Close(ctx)
+		return "", nil, err
+	}
+	i := strings.LastIndex(adminURL, "/")
+	rest := adminURL[i+1:]
+	q := ""
+	if j := strings.IndexByte(rest, '?'); j >= 0 {
+		q = rest[j:]
+	}
+	drop := func() {
+		conn.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
+		conn.Close(ctx)
+	}
+	return adminURL[:i+1] + name + q, drop, nil
 }
 
 var urlLine = regexp.MustCompile(`export SECODA_API_URL=(\S+)`)

@@ -32,6 +32,13 @@ func (d *Destination) Load(ctx context.Context, job dest.LoadJob) (dest.LoadResu
 	return dest.LoadResult{Duration: time.Since(start)}, nil
 }
 
+// LoadConn applies a load package on a connection the caller opened (sqldest.Load
+// with DuckDB's Appender): the filesystem destination loads into a scratch database
+// this way, then writes its tables out.
+func LoadConn(ctx context.Context, conn *sql.Conn, dataset string, job dest.LoadJob) error {
+	return sqldest.Load(ctx, dialect{}, conn, dataset, job)
+}
+
 // appendFlushRows is how many rows the Appender buffers before it flushes.
 const appendFlushRows = 16384
 

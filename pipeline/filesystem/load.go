@@ -28,22 +28,42 @@ type load struct {
 	d       *Destination
 	job     dest.LoadJob
 	snap    *snapshot
-	scratch string   // a folder for the scratch database
+	scratch string // a folder for the scratch database
+	conn    *sql.Conn
 	written []string // temporary files, relative to the dataset folder
 	renamed []string // final names already renamed into place (before the commit)
 }
-
-func (l *load) db() string { return filepath.Join(l.scratch, "load.duckdb") }
 
 func (l *load) run(ctx context.Context) error {
 	if err := os.MkdirAll(l.scratch, 0o755); err != nil {
 		return err
 	}
+	// A database file in the scratch folder: past its memory limit DuckDB writes the
+	// tables out there, which an in-memory database could not do with a million rows.
+	c, err := duckdbdrv.NewConnector(filepath.Join(l.scratch, "load.duckdb")+"?memory_limit=96MB", nil)
+	if err != nil {
+		return err
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	l.conn = conn
 	if err := l.importMerged(ctx); err != nil {
 		return err
 	}
 	// The same load as the DuckDB destination, into the scratch database.
-	if _, err := duckdb.New(l.db(), l.d.Dataset).Load(ctx, l.job); err != nil {
+	if err := duckdb.LoadConn(ctx, conn, l.d.Dataset, l.job); err != nil {
+		return err
+	}
+	// Written to the file, the loaded tables leave memory to the Parquet writer, which
+	// within 96 MB needs one thread and row groups bounded in bytes (a row group of
+	// wide catalog rows is otherwise larger than the limit); rows in a file need no order.
+	if err := l.exec(ctx, []string{"CHECKPOINT", "SET threads = 1", "SET preserve_insertion_order = false"}); err != nil {
 		return err
 	}
 	files, err := l.export(ctx)
@@ -84,15 +104,8 @@ func (l *load) importMerged(ctx context.Context) error {
 
 // exec runs statements on the scratch database.
 func (l *load) exec(ctx context.Context, stmts []string) error {
-	c, err := duckdbdrv.NewConnector(l.db()+"?memory_limit=96MB", nil)
-	if err != nil {
-		return err
-	}
-	db := sql.OpenDB(c)
-	defer db.Close()
-	db.SetMaxOpenConns(1)
 	for _, s := range stmts {
-		if _, err := db.ExecContext(ctx, s); err != nil {
+		if _, err := l.conn.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("%s: %w", sqldest.FirstLine(s), err)
 		}
 	}
@@ -127,7 +140,7 @@ func (l *load) export(ctx context.Context) (map[string][]string, error) {
 	out := func(table, query string) {
 		rel := filepath.Join(table, id+temporaryExt)
 		l.written = append(l.written, rel)
-		stmts = append(stmts, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", query, dest.Literal(filepath.Join(l.d.dir(), rel))))
+		stmts = append(stmts, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, ROW_GROUP_SIZE_BYTES '16MB')", query, dest.Literal(filepath.Join(l.d.dir(), rel))))
 	}
 	for _, table := range l.job.Schema.TableNames() {
 		r, known := resource[table]
