@@ -15,6 +15,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/secoda-workbench/secoda-workbench/internal/pgtest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
@@ -57,19 +58,44 @@ func child(t *testing.T, mode string, env ...string) *exec.Cmd {
 // waitFor polls for a file matching a pattern.
 func waitFor(t *testing.T, pattern string, done <-chan error) bool {
 	t.Helper()
+	return waitUntil(t, pattern, func() bool { m, _ := filepath.Glob(pattern); return len(m) > 0 }, done)
+}
+
+// waitUntil polls a condition until it holds, the child ends (a failure) or a minute
+// passes.
+func waitUntil(t *testing.T, what string, cond func() bool, done <-chan error) bool {
+	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
-		if m, _ := filepath.Glob(pattern); len(m) > 0 {
+		if cond() {
 			return true
 		}
 		select {
 		case err := <-done:
-			t.Fatalf("the child finished before %s appeared: %v", pattern, err)
+			t.Fatalf("the child finished before %s: %v", what, err)
 		default:
 		}
 		time.Sleep(200 * time.Microsecond)
 	}
 	return false
+}
+
+// copying reports whether a session of the role in on's database is running COPY: a
+// PostgreSQL load halfway through its rows.
+func copying(t *testing.T, on target) func() bool {
+	admin, password := pgtest.Server(t)
+	conn, err := pgtest.Connect(context.Background(), admin, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	db := on.pg.URL[strings.LastIndex(on.pg.URL, "/")+1:]
+	db, _, _ = strings.Cut(db, "?")
+	return func() bool {
+		var n int
+		err := conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'copy %' AND state = 'active'", db).Scan(&n)
+		return err == nil && n > 0
+	}
 }
 
 // TestKill9LosesNothing kills a run with SIGKILL while it extracts and while it loads,
@@ -85,10 +111,24 @@ func TestKill9LosesNothing(t *testing.T) {
 			baseline[tbl] = p.count(t, tbl)
 		}
 		packages := filepath.Join(p.dir, pipeline.WorkDirName, "packages")
-		for _, stage := range []struct{ name, pattern string }{
-			{"while extracting", filepath.Join(packages, "*", "resource_catalog.rows")},
-			{"while loading", filepath.Join(packages, "*", "manifest.json")},
-		} {
+		type stage struct {
+			name string
+			when func() bool
+		}
+		glob := func(pattern string) func() bool {
+			return func() bool { m, _ := filepath.Glob(pattern); return len(m) > 0 }
+		}
+		stages := []stage{
+			{"while extracting", glob(filepath.Join(packages, "*", "resource_catalog.rows"))},
+			{"as the load starts", glob(filepath.Join(packages, "*", "manifest.json"))},
+		}
+		switch on.kind {
+		case dest.Filesystem: // between the first file written and the commit
+			stages = append(stages, stage{"while writing files", glob(filepath.Join(p.plan.DestinationPath, "secoda_data", "*", "*.parquet.tmp"))})
+		case dest.Postgres: // while the rows stream in
+			stages = append(stages, stage{"while copying rows", copying(t, on)})
+		}
+		for _, stage := range stages {
 			t.Run(stage.name, func(t *testing.T) {
 				loads := p.count(t, "_dlt_loads")
 				cmd := child(t, "run", "PIPELINE_TEST_CONFIG="+p.plan.File, "PIPELINE_TEST_KEY="+p.key, pipeline.EnvDestinationPassword+"="+on.pg.Password)
@@ -97,8 +137,8 @@ func TestKill9LosesNothing(t *testing.T) {
 				}
 				done := make(chan error, 1)
 				go func() { done <- cmd.Wait() }()
-				if !waitFor(t, stage.pattern, done) {
-					t.Fatalf("%s never appeared", stage.pattern)
+				if !waitUntil(t, stage.name, stage.when, done) {
+					t.Fatalf("the child never got %s", stage.name)
 				}
 				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 					t.Fatal(err)
