@@ -43,6 +43,14 @@ var (
 // DefaultQueryTimeout bounds a query whose context has no deadline.
 const DefaultQueryTimeout = 30 * time.Second
 
+// WithDefaultTimeout gives ctx DefaultQueryTimeout unless it has a deadline already.
+func WithDefaultTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, DefaultQueryTimeout)
+}
+
 // Destination is one dataset somewhere.
 type Destination interface {
 	// Type is the destination type as the config names it: duckdb, postgres, filesystem.

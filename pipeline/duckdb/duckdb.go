@@ -17,12 +17,18 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
-	"github.com/secoda-workbench/secoda-workbench/pipeline/dest/sqldest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 )
 
-// Destination is one dataset in one DuckDB file.
+// Destination is one dataset in one DuckDB file. Its reads (Query, TableRows, Loads,
+// Browse, ReadStored) open the file read-only with external access off and settings
+// locked: they can read the dataset and nothing else. Query first has DuckDB's parser
+// classify the SQL as one SELECT; writes fail in the read-only engine, file readers and
+// ATTACH in the disabled external access, SET in the locked configuration, whatever
+// the SQL says; no pattern is matched against it. Unqualified table names resolve in
+// the dataset.
 type Destination struct {
+	Reader
 	Path    string // the .duckdb file
 	Dataset string // the schema the tables live in
 	// MemoryLimit bounds DuckDB's own memory during a load, e.g. "256MB"; DuckDB
@@ -34,7 +40,10 @@ var _ dest.Destination = (*Destination)(nil)
 
 // New describes the destination; it opens nothing.
 func New(path, dataset string) *Destination {
-	return &Destination{Path: path, Dataset: dataset, MemoryLimit: "96MB"}
+	d := &Destination{Path: path, Dataset: dataset, MemoryLimit: "96MB"}
+	d.Reader = Reader{Dataset: dataset, Open: func(ctx context.Context) (*sql.DB, error) { return d.open(ctx, true) },
+		RowID: func(context.Context, *sql.DB, string) (string, error) { return dialect{}.RowID(), nil }}
+	return d
 }
 
 // open opens the file; readOnly connections have external access off and their
@@ -97,20 +106,6 @@ func (d *Destination) Type() string { return dest.DuckDB }
 
 // Location is the file.
 func (d *Destination) Location() string { return d.Path }
-
-// ReadStored reads the latest schema and pipeline state. A missing file or dataset is
-// an empty Stored, not an error.
-func (d *Destination) ReadStored(ctx context.Context, pipeline string) (dest.Stored, error) {
-	db, err := d.open(ctx, true)
-	if errors.Is(err, dest.ErrNoData) {
-		return dest.Stored{}, nil
-	}
-	if err != nil {
-		return dest.Stored{}, err
-	}
-	defer db.Close()
-	return sqldest.ReadStored(ctx, db, d.Dataset, pipeline)
-}
 
 // dialect is DuckDB's part of a SQL load.
 type dialect struct{}

@@ -12,31 +12,6 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest/sqldest"
 )
 
-// Query runs SQL on a read-only connection with external access off and settings
-// locked, after DuckDB's parser has classified it as one SELECT: it can read the
-// dataset and nothing else. Writes fail in the read-only engine, file readers and
-// ATTACH in the disabled external access, SET in the locked configuration, whatever
-// the SQL says; no pattern is matched against it. Unqualified table names resolve in
-// the dataset. At most limit rows come back.
-func (d *Destination) Query(ctx context.Context, query string, limit int) (*dest.QueryResult, error) {
-	ctx, cancel := withDefaultTimeout(ctx)
-	defer cancel()
-	db, err := d.open(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	return RunQuery(ctx, db, query, limit)
-}
-
-// withDefaultTimeout gives ctx dest.DefaultQueryTimeout unless it has a deadline.
-func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, dest.DefaultQueryTimeout)
-}
-
 // OnlyQuery asks DuckDB's parser whether the SQL is one SELECT (which includes FROM,
 // WITH, VALUES, SHOW, DESCRIBE and SUMMARIZE). Everything else (PRAGMA, SET, CALL,
 // EXPLAIN, DDL, DML) is refused before it runs: a PRAGMA like enable_profiling would
@@ -101,41 +76,4 @@ func QueryError(ctx context.Context, err error) error {
 		return fmt.Errorf("settings cannot be changed here (%s)", sqldest.FirstLine(msg))
 	}
 	return err
-}
-
-// TableRows counts the rows of each table of the dataset.
-func (d *Destination) TableRows(ctx context.Context) (map[string]int64, error) {
-	db, err := d.open(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	return sqldest.TableRows(ctx, db, d.Dataset)
-}
-
-// Loads lists the last n loads, newest first.
-func (d *Destination) Loads(ctx context.Context, n int) ([]dest.Load, error) {
-	db, err := d.open(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	return sqldest.Loads(ctx, db, d.Dataset, n)
-}
-
-// Browse reads one page of a table (sqldest.BrowseSQL), on the read-only connection.
-func (d *Destination) Browse(ctx context.Context, p dest.Page) (*dest.QueryResult, error) {
-	ctx, cancel := withDefaultTimeout(ctx)
-	defer cancel()
-	db, err := d.open(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, sqldest.BrowseSQL(dialect{}.RowID(), d.Dataset, p))
-	if err != nil {
-		return nil, QueryError(ctx, err)
-	}
-	defer rows.Close()
-	return sqldest.Collect(rows, p.Limit)
 }

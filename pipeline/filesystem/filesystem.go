@@ -44,8 +44,10 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
 )
 
-// Destination is one dataset folder under a root folder.
+// Destination is one dataset folder under a root folder. Its reads (Query, TableRows,
+// Loads, Browse, ReadStored) are DuckDB's, over the files of the newest complete load.
 type Destination struct {
+	duckdb.Reader
 	Root    string // absolute
 	Dataset string
 }
@@ -53,7 +55,23 @@ type Destination struct {
 var _ dest.Destination = (*Destination)(nil)
 
 // New describes the destination; it touches nothing.
-func New(root, dataset string) *Destination { return &Destination{Root: root, Dataset: dataset} }
+func New(root, dataset string) *Destination {
+	d := &Destination{Root: root, Dataset: dataset}
+	d.Reader = duckdb.Reader{Dataset: dataset,
+		Open: func(ctx context.Context) (*sql.DB, error) {
+			db, _, err := d.reader(ctx)
+			return db, err
+		},
+		// Views have no row id; every data table has _dlt_id.
+		RowID: func(ctx context.Context, db *sql.DB, table string) (string, error) {
+			cols, err := sqldest.Columns(ctx, db, dataset, table)
+			if err != nil || !slices.Contains(cols, "_dlt_id") {
+				return "", err
+			}
+			return "_dlt_id", nil
+		}}
+	return d
+}
 
 // Type is "filesystem".
 func (d *Destination) Type() string { return dest.Filesystem }
@@ -193,84 +211,6 @@ func (d *Destination) reader(ctx context.Context) (*sql.DB, *snapshot, error) {
 		}
 	}
 	return db, snap, nil
-}
-
-// ReadStored reads the schema and state of the newest complete load.
-func (d *Destination) ReadStored(ctx context.Context, pipeline string) (dest.Stored, error) {
-	db, _, err := d.reader(ctx)
-	if errors.Is(err, dest.ErrNoData) {
-		return dest.Stored{}, nil
-	}
-	if err != nil {
-		return dest.Stored{}, err
-	}
-	defer db.Close()
-	return sqldest.ReadStored(ctx, db, d.Dataset, pipeline)
-}
-
-// Query runs one query (classified by DuckDB's parser) over the dataset's files.
-func (d *Destination) Query(ctx context.Context, query string, limit int) (*dest.QueryResult, error) {
-	ctx, cancel := withDefaultTimeout(ctx)
-	defer cancel()
-	db, _, err := d.reader(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	return duckdb.RunQuery(ctx, db, query, limit)
-}
-
-func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, dest.DefaultQueryTimeout)
-}
-
-// TableRows counts the rows of each table.
-func (d *Destination) TableRows(ctx context.Context) (map[string]int64, error) {
-	db, _, err := d.reader(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	return sqldest.TableRows(ctx, db, d.Dataset)
-}
-
-// Loads lists the last n loads, newest first.
-func (d *Destination) Loads(ctx context.Context, n int) ([]dest.Load, error) {
-	db, _, err := d.reader(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	return sqldest.Loads(ctx, db, d.Dataset, n)
-}
-
-// Browse reads one page of a table; sorted pages fetch their rows by _dlt_id, which
-// every data table has.
-func (d *Destination) Browse(ctx context.Context, p dest.Page) (*dest.QueryResult, error) {
-	ctx, cancel := withDefaultTimeout(ctx)
-	defer cancel()
-	db, _, err := d.reader(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	cols, err := sqldest.Columns(ctx, db, d.Dataset, p.Table)
-	if err != nil {
-		return nil, err
-	}
-	rid := ""
-	if slices.Contains(cols, "_dlt_id") {
-		rid = "_dlt_id"
-	}
-	rows, err := db.QueryContext(ctx, sqldest.BrowseSQL(rid, d.Dataset, p))
-	if err != nil {
-		return nil, duckdb.QueryError(ctx, err)
-	}
-	defer rows.Close()
-	return sqldest.Collect(rows, p.Limit)
 }
 
 // Load writes a load package as Parquet files and commits it by renaming its

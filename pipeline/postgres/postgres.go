@@ -207,11 +207,8 @@ func (d *Destination) ReadStored(ctx context.Context, pipeline string) (dest.Sto
 // read runs f in a READ ONLY transaction with the statement timeout, the dataset first
 // on the search path; a dataset that does not exist is dest.ErrNoData.
 func (d *Destination) read(ctx context.Context, limited bool, f func(tx *sql.Tx) error) error {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, dest.DefaultQueryTimeout)
-		defer cancel()
-	}
+	ctx, cancel := dest.WithDefaultTimeout(ctx)
+	defer cancel()
 	db, conn, err := d.open(ctx)
 	if err != nil {
 		return err

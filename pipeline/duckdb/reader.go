@@ -1,0 +1,90 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest/sqldest"
+)
+
+// Reader is the reading half of a dataset DuckDB answers for: a DuckDB file, or
+// Parquet files behind views (the filesystem destination). Each read opens the
+// database with Open (read-only, locked down; dest.ErrNoData when there is nothing),
+// and closes it after.
+type Reader struct {
+	Dataset string
+	Open    func(ctx context.Context) (*sql.DB, error)
+	// RowID names a column unique to each row of a table, by which Browse fetches
+	// sorted pages; "" to sort whole rows.
+	RowID func(ctx context.Context, db *sql.DB, table string) (string, error)
+}
+
+// ReadStored reads the latest schema and pipeline state; nothing loaded yet is an
+// empty Stored, not an error.
+func (r Reader) ReadStored(ctx context.Context, pipeline string) (dest.Stored, error) {
+	db, err := r.Open(ctx)
+	if errors.Is(err, dest.ErrNoData) {
+		return dest.Stored{}, nil
+	}
+	if err != nil {
+		return dest.Stored{}, err
+	}
+	defer db.Close()
+	return sqldest.ReadStored(ctx, db, r.Dataset, pipeline)
+}
+
+// Query runs one query, classified by DuckDB's parser first (RunQuery), with at most
+// limit rows back and dest.DefaultQueryTimeout unless ctx says otherwise.
+func (r Reader) Query(ctx context.Context, query string, limit int) (*dest.QueryResult, error) {
+	ctx, cancel := dest.WithDefaultTimeout(ctx)
+	defer cancel()
+	db, err := r.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return RunQuery(ctx, db, query, limit)
+}
+
+// TableRows counts the rows of each table of the dataset.
+func (r Reader) TableRows(ctx context.Context) (map[string]int64, error) {
+	db, err := r.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return sqldest.TableRows(ctx, db, r.Dataset)
+}
+
+// Loads lists the last n loads, newest first.
+func (r Reader) Loads(ctx context.Context, n int) ([]dest.Load, error) {
+	db, err := r.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return sqldest.Loads(ctx, db, r.Dataset, n)
+}
+
+// Browse reads one page of a table (sqldest.BrowseSQL).
+func (r Reader) Browse(ctx context.Context, p dest.Page) (*dest.QueryResult, error) {
+	ctx, cancel := dest.WithDefaultTimeout(ctx)
+	defer cancel()
+	db, err := r.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	rid, err := r.RowID(ctx, db, p.Table)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, sqldest.BrowseSQL(rid, r.Dataset, p))
+	if err != nil {
+		return nil, QueryError(ctx, err)
+	}
+	defer rows.Close()
+	return sqldest.Collect(rows, p.Limit)
+}
