@@ -105,16 +105,28 @@ type pageResult struct {
 	err     error
 }
 
-// prefetch runs the page iterator in its own goroutine, one page ahead, and parses
+// prefetcher runs the page iterator in its own goroutine, one page ahead, and parses
 // each page's records there too, so that the normalizer's goroutine only normalizes.
-func prefetch(ctx context.Context, c *secoda.Client, q secoda.PageQuery) (<-chan pageResult, func()) {
+type prefetcher struct {
+	pages <-chan pageResult
+	more  chan struct{}
+	stop  func()
+}
+
+// prefetch starts the pages of q. It fetches no more than limit pages (0: all). With
+// holdFirst (a newest-first incremental read, which often stops after its first page)
+// it fetches the second page only once the consumer calls next: an unchanged
+// workspace then costs one request, not two.
+func prefetch(ctx context.Context, c *secoda.Client, q secoda.PageQuery, limit int, holdFirst bool) *prefetcher {
 	ctx, cancel := context.WithCancel(ctx)
 	ch := make(chan pageResult, 1)
+	p := &prefetcher{pages: ch, more: make(chan struct{}, 1)}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		defer close(ch)
+		sent := 0
 		for page, err := range c.Pages(ctx, q) {
 			var records []jsonv.Value
 			if err == nil {
@@ -131,12 +143,28 @@ func prefetch(ctx context.Context, c *secoda.Client, q secoda.PageQuery) (<-chan
 			case <-ctx.Done():
 				return
 			}
-			if err != nil {
+			if sent++; err != nil || sent == limit {
 				return
+			}
+			if holdFirst && sent == 1 {
+				select {
+				case <-p.more:
+				case <-ctx.Done():
+					return
+				}
 			}
 		}
 	}()
-	return ch, func() { cancel(); wg.Wait() }
+	p.stop = func() { cancel(); wg.Wait() }
+	return p
+}
+
+// next tells the prefetcher the consumer goes on past a page.
+func (p *prefetcher) next() {
+	select {
+	case p.more <- struct{}{}:
+	default:
+	}
 }
 
 // list extracts a paginated (or bare-array) endpoint.
@@ -145,9 +173,9 @@ func (e *extractor) list(ctx context.Context, r Resource, norm *normalize.Normal
 	if r.Cursor == "" && r.Disposition != secoda.Append {
 		res.hash = sha256.New() // to tell an unchanged endpoint from a changed one
 	}
-	pages, stop := prefetch(ctx, e.client, q)
-	defer stop()
-	for pr := range pages {
+	pf := prefetch(ctx, e.client, q, e.opts.MaxPages, newestFirst)
+	defer pf.stop()
+	for pr := range pf.pages {
 		if pr.err != nil {
 			return pr.err
 		}
@@ -179,6 +207,7 @@ func (e *extractor) list(ctx context.Context, r Resource, norm *normalize.Normal
 			res.info.Truncated = true
 			break
 		}
+		pf.next()
 	}
 	return ctx.Err()
 }
@@ -245,9 +274,9 @@ func (e *extractor) details(ctx context.Context, r Resource, norm *normalize.Nor
 
 	feedErr := func() error {
 		defer close(ids)
-		pages, stop := prefetch(ctx, e.client, q)
-		defer stop()
-		for pr := range pages {
+		pf := prefetch(ctx, e.client, q, e.opts.MaxPages, newestFirst)
+		defer pf.stop()
+		for pr := range pf.pages {
 			if pr.err != nil {
 				return pr.err
 			}
@@ -281,6 +310,7 @@ func (e *extractor) details(ctx context.Context, r Resource, norm *normalize.Nor
 				res.info.Truncated = true
 				return nil
 			}
+			pf.next()
 		}
 		return nil
 	}()
