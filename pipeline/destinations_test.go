@@ -163,3 +163,25 @@ func TestLongNamesFitPostgres(t *testing.T) {
 		t.Fatalf("%s: %d rows, want %d", long, counts[long], want[long])
 	}
 }
+
+// TestTwoLoadsOfOnePostgresDatasetTakeTurns: two projects (two run locks) loading the
+// same PostgreSQL dataset at once both succeed, one after the other (an advisory
+// lock), and the data is what one load makes.
+func TestTwoLoadsOfOnePostgresDatasetTakeTurns(t *testing.T) {
+	on := target{kind: dest.Postgres, pg: pgtest.Database(t)}
+	a := newProjectOn(t, on, simulator.Options{Seed: 21}, "")
+	b := newProjectOn(t, on, simulator.Options{Seed: 21}, "")
+	errs := make(chan error, 2)
+	for _, p := range []*project{a, b} {
+		go func() { _, err := p.tryRun(pipeline.RunOptions{}); errs <- err }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := a.count(t, "_dlt_loads"); n != 2 {
+		t.Fatalf("%d loads, want 2", n)
+	}
+	checkLayout(t, a, defaultPaths) // merged: each record once, each child once
+}
