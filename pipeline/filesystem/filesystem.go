@@ -168,7 +168,11 @@ func memoryDB(ctx context.Context) (*sql.DB, error) {
 	}
 	db := sql.OpenDB(c)
 	db.SetMaxOpenConns(1)
-	return db, db.PingContext(ctx)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // reader is an in-memory DuckDB database with a view per table over the snapshot's
