@@ -125,7 +125,7 @@ func TestScenarioFromAnEmptyFolder(t *testing.T) {
 		t.Fatalf("run_pipeline: %s", textOf(run))
 	}
 	q := step("query_dataset", map[string]any{"sql": "select count(*) as n from resource_catalog", "format": "json"})
-	if !strings.Contains(textOf(q), `"n":198`) {
+	if !strings.Contains(textOf(q), `"n":201`) {
 		t.Fatalf("query_dataset: %s", textOf(q))
 	}
 	b, _ := json.Marshal(all)

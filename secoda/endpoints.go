@@ -81,14 +81,20 @@ var Endpoints = []Endpoint{
 	{Name: "tag", Path: "tag", Selector: "results", PrimaryKey: "id", Disposition: Merge,
 		Paginated: true, Description: "Tags"},
 	{Name: "lineage", Path: "lineage/manual", Selector: "results", PrimaryKey: "id", Disposition: Merge,
-		Params: []string{"from_entity", "to_entity", "from_entity_id", "to_entity_id", "integration_type"}, Paginated: true,
-		Description: "Manual lineage edges between resources"},
+		Params: []string{"from_entity", "to_entity", "from_entity_id", "to_entity_id", "from_entity__in", "to_entity__in",
+			"integration_type", "integration__type"}, Paginated: true,
+		Description: "Manual lineage edges between resources, both directions of each pair"},
 	{Name: "monitor", Path: "monitor/monitors", Selector: "results", PrimaryKey: "id", Disposition: Merge, Cursor: "updated_at",
 		Paginated: true, Description: "Data quality monitors"},
 	{Name: "monitor_incident", Path: "monitor/incidents", Selector: "results", PrimaryKey: "id", Disposition: Merge, Cursor: "updated_at",
 		Paginated: true, Description: "Incidents raised by monitors"},
 	{Name: "custom_property", Path: "resource/all_v2/custom_properties", Selector: "", PrimaryKey: "id", Disposition: Merge,
 		Description: "Custom property definitions (one bare list, no pages)"},
+	// The audit log's sample envelope is {count, next, previous, results}; page_size is
+	// documented here only.
+	{Name: "audit_log", Path: "notification/workspace", Selector: "results", PrimaryKey: "id", Disposition: Merge,
+		Params: []string{"days", "page_size"}, Paginated: true,
+		Description: "The workspace's audit log: who did what to which resource, newest first (days: how far back, default 90)"},
 }
 
 // DefaultResources are what scaffold selects with no --resources: dlt's Secoda source.

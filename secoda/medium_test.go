@@ -84,8 +84,11 @@ func TestMediumWorkspaceUnderRateLimitAndServerErrors(t *testing.T) {
 				}
 				total += len(got)
 			}
-			if counts["resource_catalog"] != simulator.DefaultCatalogCap || len(ids["column"]) != 18000 {
-				t.Fatalf("catalog %d (want the cap, %d), columns %d (want 18000)", counts["resource_catalog"], simulator.DefaultCatalogCap, len(ids["column"]))
+			columns := 0
+			f.sim.Walk("column", func(map[string]any) bool { columns++; return true })
+			if counts["resource_catalog"] != simulator.DefaultCatalogCap || len(ids["column"]) != columns || columns < 50_000 {
+				t.Fatalf("catalog %d (want the cap, %d), columns %d (the workspace holds %d, over 50,000)",
+					counts["resource_catalog"], simulator.DefaultCatalogCap, len(ids["column"]), columns)
 			}
 			st, sst := c.Stats(), f.sim.Stats()
 			if sst.ServerErrors == 0 || st.ServerErrors != sst.ServerErrors {

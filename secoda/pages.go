@@ -31,73 +31,127 @@ type PageQuery struct {
 
 // Page is one page of a list.
 type Page struct {
-	Number  int               // 1 for the first page this iteration read
-	Path    string            // the page's URL path and query
+	Number  int               // 1 for the first page this reading read
+	Path    string            // the page's URL path and query, scrubbed of the key: for messages
 	Records []json.RawMessage // each record's JSON, in the server's order
 	// Count and TotalPages are what the server reported, -1 when it did not.
 	Count      int
 	TotalPages int
+	// Next is the absolute address of the next page, "" on the last one.
+	Next string
+}
+
+// PageURL is the address of the first page of a list at path with params.
+func (c *Client) PageURL(path string, params url.Values) string {
+	return c.endpointURL(path, params).String()
+}
+
+// FetchPage reads the page of a list at pageURL (a PageURL, or a page's Next): its
+// records under selector ("" means "results"; a bare array is the records whatever the
+// selector), what it says of the whole list, and where the next page is. It follows
+// links.next (or a top-level next) as given, takes null, "None" and "" as the end, and
+// falls back to ?page=N+1 while total_pages or meta.next_page say there is more; a next
+// link to another scheme or host is ErrForeignHost. number is the page's place in the
+// reading, for messages.
+func (c *Client) FetchPage(ctx context.Context, pageURL, selector string, number int) (*Page, error) {
+	if selector == "" {
+		selector = "results"
+	}
+	u, err := url.Parse(pageURL)
+	if err != nil {
+		return nil, &Error{Kind: ErrBadRequest, Method: "GET", Path: c.scrub(pageURL), Host: c.base.Host,
+			Detail: "not a URL: " + err.Error(), Hint: "a page address from an earlier run is damaged; run again with --restart"}
+	}
+	var env Envelope
+	err = c.call(ctx, "GET", u, nil, func(body []byte) error {
+		var perr error
+		env, perr = ParseEnvelope(body, selector)
+		return perr
+	})
+	if err != nil {
+		return nil, err
+	}
+	page := &Page{Number: number, Path: c.scrub(u.RequestURI()), Records: env.Records, Count: env.Count, TotalPages: env.TotalPages}
+	next, err := c.nextPageURL(u, env)
+	if err != nil {
+		return nil, err
+	}
+	if next != nil {
+		page.Next = next.String()
+	}
+	return page, nil
+}
+
+// PageKey makes two spellings of one page's address equal (query parameters in any
+// order, a missing page meaning page 1, a trailing slash or not), to tell a next link
+// that goes round in a circle.
+func PageKey(pageURL string) string {
+	u, err := url.Parse(pageURL)
+	if err != nil {
+		return pageURL
+	}
+	return canonicalPageURL(u)
 }
 
 // Pages reads a list page by page, fetching a page only when the previous one has been
-// handed over, so a whole endpoint is never held in memory. It follows links.next (or a
-// top-level next) as absolute URLs, takes null, "None" and "" as the end, and falls
-// back to ?page=N+1 while total_pages or meta.next_page say there is more. It stops with
-// ErrPaginationLoop on a next URL already followed, ErrPageCap past the cap, and
-// ErrForeignHost on a next URL to another scheme or host. Break out of the loop to stop
-// early.
+// handed over, so a whole endpoint is never held in memory. It follows pages as
+// FetchPage does, and stops with ErrPaginationLoop on a next URL already followed and
+// ErrPageCap past the cap. Break out of the loop to stop early.
 func (c *Client) Pages(ctx context.Context, q PageQuery) iter.Seq2[*Page, error] {
 	return func(yield func(*Page, error) bool) {
 		capPages := q.PageCap
 		if capPages <= 0 {
 			capPages = DefaultPageCap
 		}
-		selector := q.Selector
-		if selector == "" {
-			selector = "results"
-		}
-		next := c.endpointURL(q.Path, q.Params)
-		seen := map[string]bool{canonicalPageURL(next): true}
+		next := c.PageURL(q.Path, q.Params)
+		seen := map[string]bool{PageKey(next): true}
 		for n := 1; ; n++ {
-			var env Envelope
-			err := c.call(ctx, "GET", next, nil, func(body []byte) error {
-				var perr error
-				env, perr = ParseEnvelope(body, selector)
-				return perr
-			})
+			page, err := c.FetchPage(ctx, next, q.Selector, n)
 			if err != nil {
 				yield(nil, err)
 				return
 			}
-			page := &Page{Number: n, Path: c.scrub(next.RequestURI()), Records: env.Records, Count: env.Count, TotalPages: env.TotalPages}
 			if !yield(page, nil) {
 				return
 			}
-			following, err := c.nextPageURL(next, env)
-			if err != nil {
+			if page.Next == "" {
+				return
+			}
+			if err := c.CheckNext(page, seen, capPages); err != nil {
 				yield(nil, err)
 				return
 			}
-			if following == nil {
-				return
-			}
-			key := canonicalPageURL(following)
-			if seen[key] {
-				yield(nil, &Error{Kind: ErrPaginationLoop, Method: "GET", Path: page.Path, Host: c.base.Host,
-					Detail: fmt.Sprintf("page %d links to %s, which was already read", n, c.scrub(following.RequestURI())),
-					Hint:   "the server's next links go round in a circle; the pages read so far are complete up to here, report the endpoint to Secoda"})
-				return
-			}
-			if n >= capPages {
-				yield(nil, &Error{Kind: ErrPageCap, Method: "GET", Path: page.Path, Host: c.base.Host,
-					Detail: fmt.Sprintf("stopped after %d pages and there are more (count %d)", n, env.Count),
-					Hint:   "raise the resource's page_cap in secoda_pipeline.toml, or narrow it with a filter"})
-				return
-			}
-			seen[key] = true
-			next = following
+			next = page.Next
 		}
 	}
+}
+
+// CheckNext stops a reading that goes round in a circle (a next link already in seen,
+// which it then records) or past capPages pages.
+func (c *Client) CheckNext(page *Page, seen map[string]bool, capPages int) error {
+	key := PageKey(page.Next)
+	if seen[key] {
+		return &Error{Kind: ErrPaginationLoop, Method: "GET", Path: page.Path, Host: c.base.Host,
+			Detail: fmt.Sprintf("page %d links to %s, which was already read", page.Number, c.scrub(pathOf(page.Next))),
+			Hint:   "the server's next links go round in a circle; the pages read so far are complete up to here, report the endpoint to Secoda"}
+	}
+	if capPages <= 0 {
+		capPages = DefaultPageCap
+	}
+	if page.Number >= capPages {
+		return &Error{Kind: ErrPageCap, Method: "GET", Path: page.Path, Host: c.base.Host,
+			Detail: fmt.Sprintf("stopped after %d pages and there are more (count %d)", page.Number, page.Count),
+			Hint:   "raise the resource's page_cap in secoda_pipeline.toml, or narrow it with a filter"}
+	}
+	seen[key] = true
+	return nil
+}
+
+func pathOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.RequestURI()
+	}
+	return raw
 }
 
 // nextPageURL resolves where the next page is, or nil at the end.
@@ -143,7 +197,7 @@ func withPage(u *url.URL, page int) *url.URL {
 }
 
 // canonicalPageURL makes two spellings of one page equal: query parameters sorted, a
-// missing page meaning page 1, trailing slash ignored.
+// missing page meaning page 1, trailing slash and the /api/v1 prefix ignored.
 func canonicalPageURL(u *url.URL) string {
 	v := u.Query()
 	if v.Get("page") == "" {
@@ -156,7 +210,12 @@ func canonicalPageURL(u *url.URL) string {
 	sort.Strings(keys)
 	var b strings.Builder
 	b.WriteString(strings.ToLower(u.Host))
-	b.WriteString(strings.TrimRight(u.Path, "/"))
+	// The prefix is optional on api.* hosts, and next links print it or not.
+	path := strings.TrimRight(u.Path, "/")
+	if p, ok := strings.CutPrefix(path, "/api/v1/"); ok {
+		path = "/" + p
+	}
+	b.WriteString(path)
 	for _, k := range keys {
 		vals := append([]string(nil), v[k]...)
 		sort.Strings(vals)
@@ -234,10 +293,17 @@ func ParseEnvelope(body []byte, selector string) (Envelope, error) {
 		if json.Unmarshal(m, &meta) == nil {
 			env.Page = looseInt(meta["page"], 0)
 			env.NextPage = looseInt(meta["next_page"], 0)
+			// Newer endpoints (teams, lineage) repeat these inside meta.
+			env.Count = looseInt(meta["count"], -1)
+			env.TotalPages = looseInt(meta["total_pages"], -1)
 		}
 	}
-	env.Count = looseInt(top["count"], -1)
-	env.TotalPages = looseInt(top["total_pages"], -1)
+	if n := looseInt(top["count"], -1); n >= 0 || env.Count < 0 {
+		env.Count = n
+	}
+	if n := looseInt(top["total_pages"], -1); n >= 0 || env.TotalPages < 0 {
+		env.TotalPages = n
+	}
 	return env, nil
 }
 

@@ -18,7 +18,7 @@ func TestExportSchema(t *testing.T) {
 	var out ExportSchemaOut
 	res := call(t, export, nil)
 	structured(t, res, &out)
-	if out.Format != "mermaid" || out.Tables != 20 || out.Truncated || out.Schema != text(res) || !strings.HasPrefix(out.Schema, "erDiagram\n") {
+	if out.Format != "mermaid" || out.Tables != 23 || out.Truncated || out.Schema != text(res) || !strings.HasPrefix(out.Schema, "erDiagram\n") {
 		t.Fatalf("%+v", out)
 	}
 	for _, want := range []string{
@@ -50,7 +50,7 @@ func TestExportSchema(t *testing.T) {
 	out = ExportSchemaOut{}
 	structured(t, call(t, export, map[string]any{"format": "json"}), &out)
 	var s normalize.Schema
-	if err := json.Unmarshal([]byte(out.Schema), &s); err != nil || len(s.Tables) != 20 || s.Tables["resource_catalog__tags"].Parent != "resource_catalog" {
+	if err := json.Unmarshal([]byte(out.Schema), &s); err != nil || len(s.Tables) != 23 || s.Tables["resource_catalog__tags"].Parent != "resource_catalog" {
 		t.Fatalf("json: %v %+v", err, s)
 	}
 

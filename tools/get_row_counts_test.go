@@ -20,10 +20,10 @@ func TestGetRowCounts(t *testing.T) {
 		}
 		sum += n
 	}
-	if out.Tables["resource_catalog"] != catalog || out.Tables["resource_catalog__tags"] == 0 || out.Total != sum || len(out.Tables) != 20 {
+	if out.Tables["resource_catalog"] != catalog || out.Tables["resource_catalog__tags"] == 0 || out.Total != sum || len(out.Tables) != 23 {
 		t.Fatalf("%+v", out)
 	}
-	if txt := text(res); !strings.HasPrefix(txt, jsonNumber(int(sum))+" rows in 20 tables:\n- collection: ") ||
+	if txt := text(res); !strings.HasPrefix(txt, jsonNumber(int(sum))+" rows in 23 tables:\n- collection: ") ||
 		!strings.Contains(txt, "- resource_catalog: "+jsonNumber(int(catalog))+"\n") {
 		t.Fatalf("text:\n%s", txt)
 	}

@@ -68,7 +68,7 @@ func TestPostgresFromTheCommandLine(t *testing.T) {
 		t.Fatalf("validate: exit %d, %s %s", code, out, errOut)
 	}
 	code, out, errOut := run("run")
-	if code != exitOK || !strings.Contains(out, "loaded to destination postgres") || !strings.Contains(out, "resource_catalog: 198 rows") {
+	if code != exitOK || !strings.Contains(out, "loaded to destination postgres") || !strings.Contains(out, "resource_catalog: 201 rows") {
 		t.Fatalf("run: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if code, out, _ := run("query", "select count(*) as n from resource_catalog__tags where _dlt_root_id is not null", "--format", "csv"); code != exitOK || !regexp.MustCompile(`^n\n[1-9][0-9]*\n$`).MatchString(out) {
@@ -84,7 +84,7 @@ func TestPostgresFromTheCommandLine(t *testing.T) {
 	// The dashboard, with the password from the environment.
 	url, showOut, stop := showing(t, map[string]string{secrets.EnvDestinationPassword: db.Password})
 	base, token, _ := strings.Cut(url, "/?")
-	for page, want := range map[string]string{"/?": `id="loads-count">1<`, "/schema?": `<svg id="diagram"`, "/data?table=resource_catalog&sort=title&": "Rows 1–50 of 198"} {
+	for page, want := range map[string]string{"/?": `id="loads-count">1<`, "/schema?": `<svg id="diagram"`, "/data?table=resource_catalog&sort=title&": "Rows 1–50 of 201"} {
 		resp, err := http.Get(base + page + token)
 		if err != nil {
 			t.Fatal(err)
@@ -126,7 +126,7 @@ func TestFilesystemFromTheCommandLine(t *testing.T) {
 			t.Errorf("%s: %v", pattern, m)
 		}
 	}
-	if code, out, _ := runCmd(context.Background(), env, "query", "select count(*) from resource_catalog", "--format", "csv"); code != exitOK || !strings.HasSuffix(out, "\n198\n") {
+	if code, out, _ := runCmd(context.Background(), env, "query", "select count(*) from resource_catalog", "--format", "csv"); code != exitOK || !strings.HasSuffix(out, "\n201\n") {
 		t.Fatalf("query: %d %q", code, out)
 	}
 	if code, out, _ := runCmd(context.Background(), env, "status"); code != exitOK || !strings.Contains(out, "filesystem:data") {
@@ -140,7 +140,7 @@ func TestFilesystemFromTheCommandLine(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), "Rows 1–50 of 198, sorted by updated_at desc") {
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Rows 1–50 of 201, sorted by updated_at desc") {
 		t.Fatalf("show: %d %.500s", resp.StatusCode, body)
 	}
 }

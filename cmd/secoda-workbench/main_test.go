@@ -139,6 +139,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"simulate", "--faults", "5xx=2"},
 		{"simulate", "--size", "huge"},
 		{"simulate", "--retry-after", "later"},
+		{"simulate", "--cap-mode", "sometimes"},
 		{"endpoints", "--no-such-flag"},
 		{"endpoints", "a", "b"},
 		{"version", "extra"},

@@ -123,7 +123,7 @@ func TestRunQueryStatus(t *testing.T) {
 		t.Fatalf("status before a run: exit %d, %s %s", code, out, errOut)
 	}
 	code, out, errOut = runCmd(context.Background(), env, "run")
-	if code != exitOK || !strings.Contains(out, "is LOADED and contains no failed jobs") || !strings.Contains(out, "resource_catalog: 198 rows") {
+	if code != exitOK || !strings.Contains(out, "is LOADED and contains no failed jobs") || !strings.Contains(out, "resource_catalog: 201 rows") {
 		t.Fatalf("run: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if strings.Contains(out+errOut, env["SECODA_API_KEY"]) {
@@ -174,7 +174,7 @@ func TestRunQueryStatus(t *testing.T) {
 	}
 	code, out, _ = runCmd(context.Background(), nil, "status", "--json")
 	var rep statusReport
-	if code != exitOK || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Loads) != 1 || rep.Tables["resource_catalog"] != 198 {
+	if code != exitOK || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Loads) != 1 || rep.Tables["resource_catalog"] != 201 {
 		t.Fatalf("status --json: exit %d, %s", code, out)
 	}
 }

@@ -18,17 +18,21 @@ import (
 func newSimulateCmd(a *app) *cobra.Command {
 	io := a.io
 	var (
-		addr, apiKey, size, faults, retryAfter string
-		seed                                   uint64
-		rateLimit, pageSize, catalogCap        int
-		verbose                                bool
+		addr, apiKey, size, faults, retryAfter, capMode string
+		seed                                            uint64
+		rateLimit, pageSize, catalogCap                 int
+		verbose, capLists                               bool
 	)
 	cmd := &cobra.Command{
 		Use:   "simulate",
 		Short: "Serve a simulated Secoda API on loopback, for offline work and tests",
 		Long: "Serve a seeded, deterministic Secoda workspace that answers as the documented API does\n" +
 			"(envelopes, pagination, catalog filter and sort, rate limits, faults). Point the pipeline at it with\n" +
-			"SECODA_API_URL=http://ADDR/api/v1 and the key it accepts.\n\nFaults: " + simulator.FaultSpecHelp,
+			"SECODA_API_URL=http://ADDR/api/v1 and the key it accepts.\n\n" +
+			"Past the catalog's cap Secoda's docs do not say what count and next do; --cap-mode chooses: count (count and\n" +
+			"total_pages describe the capped set), total (they give the true size, the pages still end at the cap) or hidden\n" +
+			"(no count, no total_pages). --cap-lists caps the deprecated per-type lists and resource/all too.\n\n" +
+			"Faults: " + simulator.FaultSpecHelp,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			host, _, err := net.SplitHostPort(addr)
@@ -48,7 +52,8 @@ func newSimulateCmd(a *app) *cobra.Command {
 			}
 			opts := simulator.Options{
 				Size: simulator.Size(size), Seed: seed, APIKeys: []string{apiKey}, PageSize: pageSize,
-				CatalogCap: catalogCap, RateLimit: rateLimit, RetryAfter: simulator.RetryAfterMode(retryAfter), Faults: f,
+				CatalogCap: catalogCap, CapMode: simulator.CapMode(capMode), CapLists: capLists,
+				RateLimit: rateLimit, RetryAfter: simulator.RetryAfterMode(retryAfter), Faults: f,
 			}
 			if verbose {
 				opts.Logger = slog.New(slog.NewTextHandler(io.ErrOut, nil))
@@ -63,8 +68,8 @@ func newSimulateCmd(a *app) *cobra.Command {
 			}
 			base := "http://" + ln.Addr().String() + "/api/v1"
 			ws := sim.Workspace()
-			fmt.Fprintf(io.Out, "Secoda simulator: %s workspace (seed %d, %d entities, %d catalog resources) at %s\n",
-				ws.Size(), seed, ws.Total(), ws.CatalogSize(), base)
+			fmt.Fprintf(io.Out, "Secoda simulator: %s workspace (seed %d, %d entities, %d catalog resources; %s) at %s\n",
+				ws.Size(), seed, ws.Total(), ws.CatalogSize(), capSummary(catalogCap, capMode, capLists), base)
 			fmt.Fprintf(io.Out, "  export SECODA_API_URL=%s\n", base)
 			if generated {
 				fmt.Fprintf(io.Out, "  export SECODA_API_KEY=%s   # generated for this run; choose one with --api-key\n", apiKey)
@@ -87,8 +92,25 @@ func newSimulateCmd(a *app) *cobra.Command {
 	fl.StringVar(&faults, "faults", "", "faults to inject (see above)")
 	fl.IntVar(&pageSize, "page-size", simulator.DefaultPageSize, "records per page")
 	fl.IntVar(&catalogCap, "catalog-cap", simulator.DefaultCatalogCap, "resources the catalog returns across pages (-1: no cap)")
+	fl.StringVar(&capMode, "cap-mode", string(simulator.CapCount), "what a capped envelope says past the cap: count, total or hidden")
+	fl.BoolVar(&capLists, "cap-lists", false, "cap table/tables, table/columns, dashboard/charts and resource/all like the catalog")
 	fl.BoolVar(&verbose, "verbose", false, "log each request to stderr")
 	return cmd
+}
+
+// capSummary is the start-up line's account of the cap.
+func capSummary(catalogCap int, mode string, lists bool) string {
+	if catalogCap < 0 {
+		return "no catalog cap"
+	}
+	if catalogCap == 0 {
+		catalogCap = simulator.DefaultCatalogCap
+	}
+	s := fmt.Sprintf("catalog capped at %d, cap mode %s", catalogCap, mode)
+	if lists {
+		s += ", per-type lists capped too"
+	}
+	return s
 }
 
 func randomHex(n int) string {

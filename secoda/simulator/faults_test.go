@@ -139,10 +139,11 @@ func TestNextLinkBase(t *testing.T) {
 	h := start(t, Options{Seed: 1, Faults: Faults{NextLinkBase: base}})
 	var env envelope
 	h.getJSON(t, "/api/v1/resource/catalog/?page=2", &env)
-	if env.Links.Next == nil || *env.Links.Next != base+"/api/v1/resource/catalog/?page=3" {
+	// The link's path is as the docs print it: no /api/v1, a trailing slash.
+	if env.Links.Next == nil || *env.Links.Next != base+"/resource/catalog/?page=3" {
 		t.Errorf("next %v", env.Links.Next)
 	}
-	if env.Links.Previous == nil || *env.Links.Previous != base+"/api/v1/resource/catalog/?page=1" {
+	if env.Links.Previous == nil || *env.Links.Previous != base+"/resource/catalog/?page=1" {
 		t.Errorf("previous %v", env.Links.Previous)
 	}
 }

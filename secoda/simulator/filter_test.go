@@ -20,7 +20,7 @@ func TestCatalogFilter(t *testing.T) {
 	team := ws.ID(ws.index(kTeam, 1))
 	warehouse := ws.ID(ws.index(kIntegration, 0))
 	tag := ws.ID(ws.index(kTag, 3))
-	column := all[slices.IndexFunc(all, func(r map[string]any) bool { return r["type"] == "column" })]
+	column := all[slices.IndexFunc(all, func(r map[string]any) bool { return r["entity_type"] == "column" })]
 	titleWithQuote := ""
 	for _, r := range all {
 		if s := r["title"].(string); strings.Contains(s, `'`) || strings.Contains(s, `"`) {
@@ -42,8 +42,17 @@ func TestCatalogFilter(t *testing.T) {
 	}{
 		{"exact type table", `{"operator":"exact","field":"type","value":"table"}`,
 			func(r map[string]any) bool { return r["type"] == "table" }, ws.count[kTable]},
-		{"exact type column", `{"operator":"exact","field":"type","value":"column"}`,
-			func(r map[string]any) bool { return r["type"] == "column" }, ws.count[kColumn]},
+		{"exact entity_type column", `{"operator":"exact","field":"entity_type","value":"column"}`,
+			func(r map[string]any) bool { return r["entity_type"] == "column" }, ws.count[kColumn]},
+		// A column's type is its data type, so type matches data types for columns.
+		{"exact type varchar matches columns' data type", `{"operator":"exact","field":"type","value":"varchar"}`,
+			func(r map[string]any) bool { return r["entity_type"] == "column" && r["type"] == "varchar" }, 0},
+		{"no column has type column", `{"operator":"exact","field":"type","value":"column"}`,
+			func(map[string]any) bool { return false }, 0},
+		{"exact entity_type metric, the rare type with no integration", `{"operator":"exact","field":"entity_type","value":"metric"}`,
+			func(r map[string]any) bool { return r["entity_type"] == "metric" && r["integration"] == nil }, ws.count[kMetric]},
+		{"exact schema", `{"operator":"exact","field":"schema","value":"public"}`,
+			func(r map[string]any) bool { return r["schema"] == "public" }, 0},
 		{"exact entity_type glossary", `{"operator":"exact","field":"entity_type","value":"glossary"}`,
 			func(r map[string]any) bool { return r["entity_type"] == "glossary" }, ws.count[kGlossary]},
 		{"exact is case-sensitive", `{"operator":"exact","field":"type","value":"TABLE"}`,
@@ -80,8 +89,25 @@ func TestCatalogFilter(t *testing.T) {
 			func(r map[string]any) bool { return r["type"] == "column" && strings.Contains(str(r["title"]), "id") }, 0},
 		{"or", `{"operator":"or","operands":[{"operator":"exact","field":"type","value":"table"},{"operator":"exact","field":"entity_type","value":"glossary"}]}`,
 			func(r map[string]any) bool { return r["type"] == "table" || r["type"] == "glossary" }, ws.count[kTable] + ws.count[kGlossary]},
-		{"not", `{"operator":"not","operands":[{"operator":"exact","field":"type","value":"column"}]}`,
-			func(r map[string]any) bool { return r["type"] != "column" }, ws.CatalogSize() - ws.count[kColumn]},
+		{"not", `{"operator":"not","operands":[{"operator":"exact","field":"entity_type","value":"column"}]}`,
+			func(r map[string]any) bool { return r["entity_type"] != "column" }, ws.CatalogSize() - ws.count[kColumn]},
+		{"not in, a catch-all", `{"operator":"not","operands":[{"operator":"in","field":"entity_type","value":["column","table","chart"]}]}`,
+			func(r map[string]any) bool {
+				return !slices.Contains([]any{"column", "table", "chart"}, r["entity_type"])
+			},
+			ws.CatalogSize() - ws.count[kColumn] - ws.count[kTable] - ws.count[kChart]},
+		{"in parent_id", fmt.Sprintf(`{"operator":"in","field":"parent_id","value":[%q,%q,"not-an-id"]}`, column["parent_id"], all[0]["id"]),
+			func(r map[string]any) bool {
+				return r["parent_id"] == column["parent_id"] || r["parent_id"] == all[0]["id"]
+			}, 0},
+		{"and of entity_type, integration_id and parent_id in", fmt.Sprintf(`{"operator":"and","operands":[{"operator":"exact","field":"entity_type","value":"column"},{"operator":"exact","field":"integration_id","value":%q},{"operator":"in","field":"parent_id","value":[%q]}]}`, column["integration"], column["parent_id"]),
+			func(r map[string]any) bool {
+				return r["entity_type"] == "column" && r["integration"] == column["integration"] && r["parent_id"] == column["parent_id"]
+			}, ws.lay.ColumnsPerTable},
+		{"or with an is_set catch-all", `{"operator":"or","operands":[{"operator":"exact","field":"entity_type","value":"table"},{"operator":"not","operands":[{"operator":"is_set","field":"integration_id"}]}]}`,
+			func(r map[string]any) bool { return r["entity_type"] == "table" || r["integration"] == nil }, 0},
+		{"exact id in upper case matches nothing", fmt.Sprintf(`{"operator":"exact","field":"id","value":%q}`, strings.ToUpper(column["id"].(string))),
+			func(map[string]any) bool { return false }, 0},
 		{"nested", `{"operator":"and","operands":[{"operator":"or","operands":[{"operator":"exact","field":"type","value":"table"},{"operator":"exact","field":"type","value":"dashboard"}]},{"operator":"not","operands":[{"operator":"exact","field":"verified","value":true}]}]}`,
 			func(r map[string]any) bool {
 				return (r["type"] == "table" || r["type"] == "dashboard") && r["verified"] != true

@@ -111,7 +111,8 @@ func (h *harness) getJSON(t testing.TB, target string, v any) {
 	}
 }
 
-// envelope is the list answer as a client reads it.
+// envelope is the list answer as a client reads it. The audit log's puts next and
+// previous at the top level, with no meta and no total_pages.
 type envelope struct {
 	Links struct {
 		Next     *string `json:"next"`
@@ -121,21 +122,32 @@ type envelope struct {
 		Page         int  `json:"page"`
 		PreviousPage *int `json:"previous_page"`
 		NextPage     *int `json:"next_page"`
+		Count        *int `json:"count"`
+		TotalPages   *int `json:"total_pages"`
 	} `json:"meta"`
 	Count      int              `json:"count"`
 	TotalPages int              `json:"total_pages"`
+	Next       *string          `json:"next"`
 	Results    []map[string]any `json:"results"`
 }
 
-// walk follows links.next from path to the last page, as a client would, checking on
-// the way what a client relies on to page safely, and returns every record in order.
+// next is the page's next link, wherever the envelope puts it.
+func (e *envelope) next() *string {
+	if e.Next != nil {
+		return e.Next
+	}
+	return e.Links.Next
+}
+
+// walk follows the next links from path to the last page, as a client would, checking
+// on the way what a client relies on to page safely, and returns every record in order.
 func (h *harness) walk(t testing.TB, path string) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	next := h.srv.URL + path
 	count, pages := -1, 0
 	for page := 1; next != ""; page++ {
-		if count >= 0 && page > pages {
+		if count >= 0 && pages > 0 && page > pages {
 			t.Fatalf("%s: next link past the last page %d: %s", path, pages, next)
 		}
 		var env envelope
@@ -146,13 +158,13 @@ func (h *harness) walk(t testing.TB, path string) []map[string]any {
 		if env.Count != count || env.TotalPages != pages {
 			t.Fatalf("%s page %d: count/total_pages %d/%d, page 1 said %d/%d", path, page, env.Count, env.TotalPages, count, pages)
 		}
-		if env.Meta.Page != page {
+		if drf := strings.Contains(path, "notification/workspace"); !drf && env.Meta.Page != page {
 			t.Fatalf("%s: meta.page %d on page %d", path, env.Meta.Page, page)
 		}
 		out = append(out, env.Results...)
 		next = ""
-		if env.Links.Next != nil {
-			next = *env.Links.Next
+		if n := env.next(); n != nil {
+			next = *n
 			if !strings.HasPrefix(next, h.srv.URL+"/") {
 				t.Fatalf("%s page %d: next link %q is not an absolute URL on %s", path, page, next, h.srv.URL)
 			}
@@ -161,6 +173,13 @@ func (h *harness) walk(t testing.TB, path string) []map[string]any {
 	if len(out) != count {
 		t.Fatalf("%s: walked %d records, count says %d", path, len(out), count)
 	}
+	return out
+}
+
+// walkAll is every record Server.Walk gives for an endpoint.
+func walkAll(s *Server, endpoint string) []map[string]any {
+	var out []map[string]any
+	s.Walk(endpoint, func(r map[string]any) bool { out = append(out, r); return true })
 	return out
 }
 

@@ -5,227 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
-// cachedSet is the ordered result of one list query (filter, sort, params) at one
-// version of the workspace, computed once however many pages are asked of it.
-type cachedSet struct {
-	key  string
-	once sync.Once
-	set  []int32
-	err  error
-}
-
-const cacheEntries = 16
-
-// resultSet returns the indices a list query selects, in order, capped for the catalog.
-func (s *Server) resultSet(rt *route, q url.Values) ([]int32, error) {
-	var filter *filterNode
-	var order *sortSpec
-	var err error
-	if rt.catalog {
-		if filter, err = parseFilter(q.Get("filter")); err != nil {
-			return nil, err
-		}
-		if order, err = parseSort(q.Get("sort")); err != nil {
-			return nil, err
-		}
-	}
-	var params []string
-	if rt.catalog && q.Get("teams") != "" {
-		params = append(params, "teams="+q.Get("teams"))
-	}
-	for _, p := range rt.params {
-		if v := q.Get(p); v != "" {
-			params = append(params, p+"="+v)
-		}
-	}
-	s.mu.Lock()
-	key := fmt.Sprintf("%s|%s|%s|%s|%d", rt.endpoint, q.Get("filter"), q.Get("sort"), strings.Join(params, "&"), s.version)
-	var entry *cachedSet
-	for i, c := range s.cache {
-		if c.key == key {
-			entry = c
-			copy(s.cache[1:i+1], s.cache[:i]) // move to front
-			s.cache[0] = c
-			break
-		}
-	}
-	if entry == nil {
-		entry = &cachedSet{key: key}
-		s.cache = append([]*cachedSet{entry}, s.cache...)
-		if len(s.cache) > cacheEntries {
-			s.cache = s.cache[:cacheEntries]
-		}
-	}
-	s.mu.Unlock()
-	entry.once.Do(func() {
-		s.mu.RLock()
-		defer s.mu.RUnlock()
-		entry.set, entry.err = s.computeSet(rt, q, filter, order)
-	})
-	return entry.set, entry.err
-}
-
-// computeSet scans the route's kinds. The caller holds s.mu for reading.
-func (s *Server) computeSet(rt *route, q url.Values, filter *filterNode, order *sortSpec) ([]int32, error) {
-	teams := ""
-	if rt.catalog {
-		teams = q.Get("teams")
-	}
-	var conds []cond
-	for _, p := range rt.params {
-		v := q.Get(p)
-		switch {
-		case v == "":
-		case p == "include_archived" || p == "only_joined" || p == "only_write":
-			// flags, handled below
-		default:
-			field := p
-			if a, ok := fieldAlias[p]; ok {
-				field = a
-			}
-			conds = append(conds, cond{field, v})
-		}
-	}
-	isTeams := slices.Equal(rt.kinds, []kind{kTeam})
-	includeArchived := q.Get("include_archived") == "true"
-	onlyJoined := q.Get("only_joined") == "true"
-	onlyWrite := q.Get("only_write") == "true"
-	needRecord := filter != nil || teams != "" || len(conds) > 0 || isTeams
-
-	var set []int32
-	for _, k := range rt.kinds {
-		for idx := s.ws.start[k]; idx < s.ws.start[k]+s.ws.count[k]; idx++ {
-			if c := s.changes[idx]; c != nil && c.deleted {
-				continue
-			}
-			if needRecord {
-				rec := s.renderLocked(idx, rt.view)
-				get := func(f string) any { v, _ := rec.get(f); return v }
-				if filter != nil && !filter.match(get) {
-					continue
-				}
-				if teams != "" && !anyElement(get("teams"), func(x any) bool { return x == teams }) {
-					continue
-				}
-				if !matchAll(conds, get) {
-					continue
-				}
-				if isTeams {
-					ord := idx - s.ws.start[kTeam]
-					if (!includeArchived && get("archived") == true) || (onlyJoined && ord%3 == 2) || (onlyWrite && ord%2 == 1) {
-						continue
-					}
-				}
-			}
-			set = append(set, int32(idx))
-		}
-	}
-	if order != nil {
-		s.sortSet(set, rt.view, order)
-	}
-	if rt.catalog && s.cap > 0 && len(set) > s.cap {
-		set = set[:s.cap]
-	}
-	return set, nil
-}
-
-// cond is a per-endpoint filter: a query parameter that must equal a field.
-type cond struct{ field, value string }
-
-func matchAll(conds []cond, get func(string) any) bool {
-	for _, c := range conds {
-		if !anyElement(get(c.field), func(x any) bool { return x != nil && asText(x) == c.value }) {
-			return false
-		}
-	}
-	return true
-}
-
-// sortSet orders indices by the sort spec and its tie breakers, then by index, so
-// that pages never overlap.
-func (s *Server) sortSet(set []int32, v view, order *sortSpec) {
-	var specs []*sortSpec
-	for sp := order; sp != nil; sp = sp.TieBreaker {
-		specs = append(specs, sp)
-	}
-	type item struct {
-		idx  int32
-		keys []any
-	}
-	items := make([]item, len(set))
-	for i, idx := range set {
-		ks := make([]any, len(specs))
-		var rec record
-		for j, sp := range specs {
-			val, ok := s.valueLocked(int(idx), sp.Field, v)
-			if !ok {
-				if rec == nil {
-					rec = s.renderLocked(int(idx), v)
-				}
-				val, _ = rec.get(sp.Field)
-			}
-			ks[j] = val
-		}
-		items[i] = item{idx, ks}
-	}
-	slices.SortFunc(items, func(a, b item) int {
-		for j, sp := range specs {
-			c := compareValues(a.keys[j], b.keys[j])
-			if sp.Order == "desc" {
-				// PostgreSQL: DESC puts nulls first; compareValues puts them last,
-				// so reversing it is all it takes.
-				c = -c
-			}
-			if c != 0 {
-				return c
-			}
-		}
-		return int(a.idx - b.idx)
-	})
-	for i, it := range items {
-		set[i] = it.idx
-	}
-}
-
-// valueLocked reads one field cheaply where it can, changes included.
-func (s *Server) valueLocked(idx int, field string, v view) (any, bool) {
-	if c := s.changes[idx]; c != nil {
-		if val, ok := c.fields.get(field); ok {
-			return val, true
-		}
-		if field == "updated_at" && !c.updatedAt.IsZero() {
-			return c.updatedAt, true
-		}
-	}
-	if v == viewColumnList && field == "type" {
-		return nil, false
-	}
-	return s.ws.cheapValue(idx, field)
-}
-
-// renderLocked builds a record with its changes applied. The caller holds s.mu.
-func (s *Server) renderLocked(idx int, v view) record {
-	rec := s.ws.render(idx, v)
-	if c := s.changes[idx]; c != nil {
-		for _, f := range c.fields {
-			rec = rec.set(f.k, f.v)
-		}
-		if !c.updatedAt.IsZero() {
-			if _, ok := rec.get("updated_at"); ok {
-				rec = rec.set("updated_at", c.updatedAt)
-			}
-		}
-	}
-	return rec
-}
+// maxPageSize bounds the audit log's page_size, as a DRF paginator's max_page_size
+// would; Secoda's bound is an open question.
+const maxPageSize = 1000
 
 func (s *Server) serveList(w http.ResponseWriter, r *http.Request, rt *route, f *Faults) {
 	q := r.URL.Query()
@@ -238,7 +26,15 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, rt *route, f 
 		}
 		page = n
 	}
-	set, err := s.resultSet(rt, q)
+	pageSize := s.pageSize
+	if rt.pageSizeParam {
+		// Documented only for the audit log; a bad value falls back to the default,
+		// as DRF's paginator does.
+		if n, err := strconv.Atoi(q.Get("page_size")); err == nil && n > 0 {
+			pageSize = min(n, maxPageSize)
+		}
+	}
+	set, total, err := s.resultSet(rt, q)
 	if err != nil {
 		if bq, ok := err.(*badQuery); ok {
 			writeJSON(w, http.StatusBadRequest, map[string][]string{bq.param: {bq.msg}})
@@ -247,13 +43,22 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, rt *route, f 
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"detail": err.Error()})
 		return
 	}
-	count := len(set)
-	totalPages := max(1, (count+s.pageSize-1)/s.pageSize)
-	if page > totalPages {
+	pagesOf := func(n int) int { return max(1, (n+pageSize-1)/pageSize) }
+	// The pages that can be served end at the cap, whatever the envelope says.
+	served := pagesOf(len(set))
+	mode := CapCount
+	if rt.capped {
+		mode = s.capMode
+	}
+	count, totalPages := len(set), served
+	if mode == CapTotal {
+		count, totalPages = total, pagesOf(total)
+	}
+	if page > served {
 		writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Invalid page."})
 		return
 	}
-	lo, hi := (page-1)*s.pageSize, min(count, page*s.pageSize)
+	lo, hi := (page-1)*pageSize, min(len(set), page*pageSize)
 	faulty := f.appliesTo(rt.endpoint)
 
 	recs := make([]record, 0, hi-lo)
@@ -275,7 +80,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, rt *route, f 
 	}
 
 	nextPage, prevPage := 0, 0
-	if page < totalPages {
+	if page < served {
 		nextPage = page + 1
 	}
 	if faulty && f.LoopAtPage == page {
@@ -284,26 +89,20 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, rt *route, f 
 	if page > 1 {
 		prevPage = page - 1
 	}
-	base := "http://" + r.Host
-	if r.TLS != nil {
-		base = "https://" + r.Host
-	}
-	if faulty && f.NextLinkBase != "" {
-		base = f.NextLinkBase
-	}
-	link := func(n int) any {
-		if n == 0 {
-			return nil
+	link := s.pageLinker(r, rt, f, faulty)
+	var env record
+	if rt.drf {
+		env = record{{"count", count}, {"next", link(nextPage)}, {"previous", link(prevPage)}, {"results", recs}}
+	} else {
+		meta := record{{"page", page}, {"previous_page", zeroNil(prevPage)}, {"next_page", zeroNil(nextPage)}}
+		if rt.metaCounts && mode != CapHidden {
+			meta = append(meta, field{"count", count}, field{"total_pages", totalPages})
 		}
-		return base + r.URL.EscapedPath() + "?" + withPageQuery(r.URL.RawQuery, n)
-	}
-	meta := record{{"page", page}, {"previous_page", zeroNil(prevPage)}, {"next_page", zeroNil(nextPage)}}
-	env := record{
-		{"links", record{{"next", link(nextPage)}, {"previous", link(prevPage)}}},
-		{"meta", meta},
-		{"count", count},
-		{"total_pages", totalPages},
-		{"results", recs},
+		env = record{{"links", record{{"next", link(nextPage)}, {"previous", link(prevPage)}}}, {"meta", meta}}
+		if mode != CapHidden {
+			env = append(env, field{"count", count}, field{"total_pages", totalPages})
+		}
+		env = append(env, field{"results", recs})
 	}
 	body := appendRecord(make([]byte, 0, 2048*len(recs)+512), env)
 	if faulty && s.draw(f.MalformedRate) {
@@ -311,6 +110,33 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, rt *route, f 
 		body = body[:len(body)/2]
 	}
 	writeBody(w, http.StatusOK, body)
+}
+
+// pageLinker makes a page's links as Secoda's doc samples print them: absolute, on the
+// request's scheme and host, the path without the /api/v1 prefix and with a trailing
+// slash ("https://api.secoda.co/resource/all/?page=2"), every other query parameter
+// kept as written. The audit log's sample keeps the prefix
+// ("https://api.secoda.co/api/v1/notification/workspace/?page=2"), so its links do.
+func (s *Server) pageLinker(r *http.Request, rt *route, f *Faults, faulty bool) func(page int) any {
+	base := "http://" + r.Host
+	if r.TLS != nil {
+		base = "https://" + r.Host
+	}
+	if faulty && f.NextLinkBase != "" {
+		base = f.NextLinkBase
+	}
+	p := strings.Trim(r.URL.EscapedPath(), "/")
+	p = strings.Trim(strings.TrimPrefix(p, "api/v1"), "/")
+	path := "/" + p + "/"
+	if rt.drf {
+		path = "/api/v1" + path
+	}
+	return func(n int) any {
+		if n == 0 {
+			return nil
+		}
+		return base + path + "?" + withPageQuery(r.URL.RawQuery, n)
+	}
 }
 
 // withPageQuery sets page in a raw query, keeping every other parameter as written.

@@ -2,11 +2,13 @@
 //
 // Server is an http.Handler that answers as the documented API does: paths under
 // /api/v1 or bare, with or without a trailing slash; bearer auth; the list envelope with
-// absolute next links; the catalog's filter and sort and its 10,000-resource cap;
-// per-endpoint filters; GET, PATCH and DELETE of one entity; and, on request, rate
-// limits and faults. The workspace behind it is computed from a seed, so two servers
-// with the same seed and size answer the same, and the large size serves a million
-// catalog entries without holding them.
+// absolute next links; the catalog's filter and sort and its 10,000-resource cap (with
+// a choice of what the envelope says past it, since the docs do not say); per-endpoint
+// filters; GET, PATCH and DELETE of one entity; and, on request, rate limits and
+// faults. Records have the shapes Secoda's public sources show (see the README's
+// section on the simulator). The workspace behind it is computed from a seed, so two
+// servers with the same seed and size answer the same, and the large size serves a
+// million catalog entries without holding them.
 package simulator
 
 import (
@@ -44,6 +46,13 @@ type Options struct {
 	// CatalogCap is how many resources the catalog returns across pages (10,000);
 	// negative for no cap.
 	CatalogCap int
+	// CapMode is what a capped list's envelope says of the resources past the cap,
+	// which Secoda's docs do not: count (default), total or hidden.
+	CapMode CapMode
+	// CapLists caps the deprecated per-type lists (table/tables, table/columns,
+	// dashboard/charts) and the resource/all list like the catalog. Whether Secoda
+	// caps them is not documented; off by default.
+	CapLists bool
 	// RateLimit is requests per key per Minute; 0 for none.
 	RateLimit int
 	// Minute is the rate limit's window; tests shorten it. Default one minute.
@@ -56,6 +65,24 @@ type Options struct {
 	// Logger gets one line per request (method, path, status). The key is never logged.
 	Logger *slog.Logger
 }
+
+// CapMode is what a capped list's envelope says when the cap cuts the result short.
+type CapMode string
+
+const (
+	// CapCount: count and total_pages describe the capped set, so a client cannot
+	// tell it was cut.
+	CapCount CapMode = "count"
+	// CapTotal: count and total_pages give the true size, but the pages still end at
+	// the cap: links.next is null on the page that reaches it and later pages answer
+	// 404 "Invalid page.".
+	CapTotal CapMode = "total"
+	// CapHidden: no count and no total_pages at all; the pages end at the cap.
+	CapHidden CapMode = "hidden"
+)
+
+// CapModes lists the modes, for help and errors.
+var CapModes = []CapMode{CapCount, CapTotal, CapHidden}
 
 // Stats counts what the server has answered.
 type Stats struct {
@@ -74,6 +101,7 @@ type Server struct {
 	keys     [][]byte
 	pageSize int
 	cap      int
+	capMode  CapMode
 	now      func() time.Time
 	log      *slog.Logger
 	routes   map[string]*route
@@ -142,6 +170,13 @@ func New(opts Options) (*Server, error) {
 	if s.cap == 0 {
 		s.cap = DefaultCatalogCap
 	}
+	s.capMode = opts.CapMode
+	if s.capMode == "" {
+		s.capMode = CapCount
+	}
+	if !slices.Contains(CapModes, s.capMode) {
+		return nil, fmt.Errorf("cap mode %q: use count, total or hidden", s.capMode)
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -161,7 +196,7 @@ func New(opts Options) (*Server, error) {
 	}
 	f := opts.Faults
 	s.faults.Store(&f)
-	s.routes = buildRoutes()
+	s.routes = buildRoutes(opts.CapLists)
 	return s, nil
 }
 
@@ -199,10 +234,18 @@ type route struct {
 	kinds    []kind
 	list     bool // serves a paginated list
 	bare     bool // serves the whole list as a bare array
-	catalog  bool // takes filter, sort, teams; capped
+	catalog  bool // takes filter, sort, teams
+	capped   bool // the catalog's cap applies
 	view     view // how entities appear in the list
 	detail   view // how one entity appears at path/{id}
 	params   []string
+	// metaCounts repeats count and total_pages inside meta, as the newer endpoints'
+	// samples (auth/teams, lineage/manual) show.
+	metaCounts bool
+	// drf is the audit log's envelope as its sample shows it: count, next, previous
+	// and results at the top level; pageSizeParam honours page_size, documented there
+	// only.
+	drf, pageSizeParam bool
 }
 
 var catalogKinds = func() []kind {
@@ -236,24 +279,28 @@ var endpointKinds = map[string][]kind{
 	"monitor":          {kMonitor},
 	"monitor_incident": {kIncident},
 	"custom_property":  {kCustomProperty},
+	"audit_log":        {kAuditLog},
 }
+
+// cappableLists are the deprecated per-type lists CapLists caps (and resource/all,
+// routed apart below).
+var cappableLists = map[string]bool{"table": true, "column": true, "chart": true}
 
 // buildRoutes derives the routes from secoda.Endpoints, the one catalog, plus the
 // documented aliases.
-func buildRoutes() map[string]*route {
+func buildRoutes(capLists bool) map[string]*route {
 	routes := map[string]*route{}
 	for _, e := range secoda.Endpoints {
 		kinds := endpointKinds[e.Name]
 		path := strings.TrimSuffix(e.Path, "/{id}")
 		if e.Parent != "" { // a detail endpoint: resource/all/{id}; resource/all lists like the catalog
-			routes[path] = &route{endpoint: e.Name, kinds: kinds, list: true, catalog: true, view: viewList, detail: viewDetail}
+			routes[path] = &route{endpoint: e.Name, kinds: kinds, list: true, catalog: true, capped: capLists,
+				view: viewList, detail: viewDetail}
 			continue
 		}
 		r := &route{endpoint: e.Name, kinds: kinds, list: e.Paginated, bare: !e.Paginated, catalog: e.CatalogQuery,
-			view: viewList, detail: viewList, params: e.Params}
-		if e.Name == "column" {
-			r.view, r.detail = viewColumnList, viewColumnList
-		}
+			capped: e.CatalogQuery || capLists && cappableLists[e.Name], view: viewList, detail: viewList, params: e.Params,
+			metaCounts: e.Name == "team" || e.Name == "lineage", drf: e.Name == "audit_log", pageSizeParam: e.Name == "audit_log"}
 		routes[path] = r
 	}
 	// resource/all lists the catalog; its {id} shows any resource in full.
@@ -261,6 +308,58 @@ func buildRoutes() map[string]*route {
 	routes["document/documents"] = routes["document"]
 	routes["query/queries"] = &route{endpoint: "query", kinds: []kind{kQuery}, detail: viewDetail}
 	return routes
+}
+
+// Walk calls fn with every live (not deleted) entity of a catalog endpoint, such as
+// "resource_catalog" or "document", as that endpoint's list shows it with no query
+// parameters (auth/teams hides archived teams, as its list does), changes applied,
+// uncapped, in the workspace's order, decoded as encoding/json decodes the list's JSON.
+// resource_detail walks the catalog as resource/all/{id} shows each resource. It
+// stops when fn returns false; an unknown endpoint walks nothing. Tests count with it
+// independently of the code under test.
+func (s *Server) Walk(endpoint string, fn func(rec map[string]any) bool) {
+	var rt *route
+	for _, r := range s.routes {
+		if r.endpoint == endpoint && (r.list || r.bare) {
+			rt = r
+			break
+		}
+	}
+	v := viewList
+	if endpoint == "resource_detail" {
+		rt, v = &route{endpoint: endpoint, kinds: catalogKinds, list: true}, viewDetail
+	}
+	if rt == nil {
+		return
+	}
+	lq, err := s.parseListQuery(rt, nil)
+	if err != nil {
+		return
+	}
+	lq.order = nil // the workspace's order: sorting a million entries is not the point
+	s.mu.RLock()
+	set := s.computeSet(rt, lq)
+	s.mu.RUnlock()
+	for _, idx := range set {
+		s.mu.RLock()
+		c := s.changes[int(idx)]
+		live := c == nil || !c.deleted
+		var b []byte
+		if live {
+			b = appendRecord(nil, s.renderLocked(int(idx), v))
+		}
+		s.mu.RUnlock()
+		if !live {
+			continue
+		}
+		var rec map[string]any
+		if err := json.Unmarshal(b, &rec); err != nil {
+			panic(fmt.Sprintf("simulator: a record does not decode: %v", err))
+		}
+		if !fn(rec) {
+			return
+		}
+	}
 }
 
 // --- serving -----------------------------------------------------------------------------

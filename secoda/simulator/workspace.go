@@ -14,7 +14,7 @@ type Size string
 
 const (
 	Small  Size = "small"  // hundreds of entities: the default, for tests and the demo
-	Medium Size = "medium" // tens of thousands
+	Medium Size = "medium" // tens of thousands: one warehouse's columns pass the 10,000 cap several times
 	Large  Size = "large"  // a million catalog entries, generated on the fly
 )
 
@@ -37,6 +37,7 @@ const (
 	kGlossary
 	kEvent
 	kQuery
+	kMetric
 	kDocument
 	kCollection
 	kQuestion
@@ -49,80 +50,33 @@ const (
 	kMonitor
 	kIncident
 	kCustomProperty
+	kAuditLog
 	numKinds
 )
 
-// The catalog is the contiguous run of kinds from kDatabase to kQuery.
+// The catalog is the contiguous run of kinds from kDatabase to kMetric.
 const (
 	firstCatalogKind = kDatabase
-	lastCatalogKind  = kQuery
+	lastCatalogKind  = kMetric
 )
 
 var kindNames = [numKinds]string{"integration", "database", "schema", "table", "column", "dashboard", "chart",
-	"glossary", "event", "query", "document", "collection", "question", "reply", "user", "team", "group", "tag",
-	"lineage", "monitor", "incident", "custom_property"}
+	"glossary", "event", "query", "metric", "document", "collection", "question", "reply", "user", "team", "group", "tag",
+	"lineage", "monitor", "incident", "custom_property", "audit_log"}
 
 func (k kind) String() string { return kindNames[k] }
 
-// layout is how many of each kind a size holds. Children hang off parents by integer
-// division: database d belongs to warehouse d / DatabasesPerWarehouse, and so on.
-type layout struct {
-	Warehouses, BITools                                                         int
-	DatabasesPerWarehouse, SchemasPerDatabase, TablesPerSchema, ColumnsPerTable int
-	DashboardsPerBITool, ChartsPerDashboard                                     int
-	Glossary, Events, Queries                                                   int
-	Documents, Collections, Questions, RepliesPerQuestion, Users, Teams, Groups int
-	Tags, Lineage, Monitors, Incidents, CustomProperties                        int
-}
-
-var layouts = map[Size]layout{
-	Small: {Warehouses: 2, BITools: 1, DatabasesPerWarehouse: 1, SchemasPerDatabase: 2, TablesPerSchema: 6, ColumnsPerTable: 5,
-		DashboardsPerBITool: 6, ChartsPerDashboard: 3, Glossary: 12, Events: 6, Queries: 6,
-		Documents: 25, Collections: 6, Questions: 10, RepliesPerQuestion: 2, Users: 15, Teams: 3, Groups: 4,
-		Tags: 12, Lineage: 40, Monitors: 8, Incidents: 12, CustomProperties: 6},
-	Medium: {Warehouses: 4, BITools: 2, DatabasesPerWarehouse: 3, SchemasPerDatabase: 6, TablesPerSchema: 25, ColumnsPerTable: 10,
-		DashboardsPerBITool: 300, ChartsPerDashboard: 5, Glossary: 500, Events: 300, Queries: 600,
-		Documents: 2000, Collections: 100, Questions: 800, RepliesPerQuestion: 2, Users: 500, Teams: 20, Groups: 40,
-		Tags: 200, Lineage: 5000, Monitors: 400, Incidents: 1200, CustomProperties: 25},
-	Large: {Warehouses: 8, BITools: 4, DatabasesPerWarehouse: 4, SchemasPerDatabase: 10, TablesPerSchema: 50, ColumnsPerTable: 55,
-		DashboardsPerBITool: 5000, ChartsPerDashboard: 4, Glossary: 2000, Events: 1000, Queries: 5000,
-		Documents: 20000, Collections: 500, Questions: 5000, RepliesPerQuestion: 2, Users: 3000, Teams: 50, Groups: 100,
-		Tags: 500, Lineage: 50000, Monitors: 2000, Incidents: 6000, CustomProperties: 40},
-}
-
-func (l layout) counts() [numKinds]int {
-	var c [numKinds]int
-	c[kIntegration] = l.Warehouses + l.BITools
-	c[kDatabase] = l.Warehouses * l.DatabasesPerWarehouse
-	c[kSchema] = c[kDatabase] * l.SchemasPerDatabase
-	c[kTable] = c[kSchema] * l.TablesPerSchema
-	c[kColumn] = c[kTable] * l.ColumnsPerTable
-	c[kDashboard] = l.BITools * l.DashboardsPerBITool
-	c[kChart] = c[kDashboard] * l.ChartsPerDashboard
-	c[kGlossary] = l.Glossary
-	c[kEvent] = l.Events
-	c[kQuery] = l.Queries
-	c[kDocument] = l.Documents
-	c[kCollection] = l.Collections
-	c[kQuestion] = l.Questions
-	c[kReply] = l.Questions * l.RepliesPerQuestion
-	c[kUser] = l.Users
-	c[kTeam] = l.Teams
-	c[kGroup] = l.Groups
-	c[kTag] = l.Tags
-	c[kLineage] = l.Lineage
-	c[kMonitor] = l.Monitors
-	c[kIncident] = l.Incidents
-	c[kCustomProperty] = l.CustomProperties
-	return c
-}
+func isCatalog(k kind) bool { return k >= firstCatalogKind && k <= lastCatalogKind }
 
 // Workspace is a seeded, deterministic Secoda workspace. Entities are computed from
 // (seed, index) when asked for; only changes (PATCH, DELETE) are stored, by Server.
+// The one thing held is the shape of the tree (how many children each parent has, as
+// prefix sums), so that a parent's children are a contiguous range of the index.
 type Workspace struct {
 	seed   uint64
 	size   Size
 	lay    layout
+	tree   tree
 	count  [numKinds]int
 	start  [numKinds]int
 	total  int
@@ -141,7 +95,8 @@ func NewWorkspace(size Size, seed uint64) (*Workspace, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown size %q: use small, medium or large", size)
 	}
-	w := &Workspace{seed: seed, size: size, lay: lay, count: lay.counts()}
+	w := &Workspace{seed: seed, size: size, lay: lay}
+	w.tree, w.count = lay.grow(w)
 	for k := kind(0); k < numKinds; k++ {
 		w.start[k] = w.total
 		w.total += w.count[k]
@@ -175,6 +130,12 @@ func (w *Workspace) kindOf(idx int) kind {
 		}
 	}
 	return 0
+}
+
+// ordinal is the entity's kind and its place among its kind.
+func (w *Workspace) ordinal(idx int) (kind, int) {
+	k := w.kindOf(idx)
+	return k, idx - w.start[k]
 }
 
 func (w *Workspace) index(k kind, ordinal int) int { return w.start[k] + ordinal }
@@ -242,9 +203,13 @@ func uuidString(hi, lo uint64) string {
 
 // ID is the UUID of the entity at idx. Its low 62 bits are a keyed permutation of idx,
 // so lookup needs no table.
-func (w *Workspace) ID(idx int) string {
-	lo := ((uint64(idx) * w.idMul) & mask62) ^ w.idMask
-	return uuidString(w.h(idx, 1), lo)
+func (w *Workspace) ID(idx int) string { return uuidString(w.idBits(idx)) }
+
+// idBits is the id of idx as two numbers, version and variant bits set: comparing them
+// orders ids as comparing their text does, without making the text.
+func (w *Workspace) idBits(idx int) (hi, lo uint64) {
+	hi, lo = w.h(idx, 1), ((uint64(idx)*w.idMul)&mask62)^w.idMask
+	return hi&^(0xF<<12) | 0x4<<12, lo&^(0x3<<62) | 0x2<<62
 }
 
 // Lookup finds the index of an id, or false for an id this workspace never made
@@ -297,72 +262,56 @@ var (
 	}
 	// propertyDefs are the custom property definitions, cycled: name and type.
 	propertyDefs = []struct{ name, typ string }{{"Data steward", "user"}, {"SLA (hours)", "number"}, {"Domain", "select"},
-		{"Certified", "boolean"}, {"Review date", "date"}, {"Cost centre", "text"}, {"Tier", "select"}}
+		{"Certified", "boolean"}, {"Review date", "date"}, {"Cost centre", "string"}, {"Tier", "select"}}
 	monitorMetrics = []string{"row_count", "freshness", "null_percentage", "cardinality", "mean", "custom_sql"}
+	metricNames    = []string{"Weekly active users", "Net revenue retention", "Average order value", "Churn rate",
+		"Time to first value", "Gross margin", "Support tickets per account"}
+	auditEvents = []string{"resource_created", "resource_updated", "resource_updated", "resource_deleted",
+		"permission_changed", "role_assigned", "documentation_updated", "integration_run"}
 )
 
 // --- timestamps ----------------------------------------------------------------------
 
+// stampOf is the entity whose timestamps an entity carries: itself, except the
+// generated opposite edge of a lineage pair, which was made with its pair.
+func (w *Workspace) stampOf(idx int) int {
+	if k, ord := w.ordinal(idx); k == kLineage && ord%2 == 1 {
+		return idx - 1
+	}
+	return idx
+}
+
 func (w *Workspace) createdAt(idx int) time.Time {
+	idx = w.stampOf(idx)
 	span := int64(700 * 24 * time.Hour / time.Microsecond)
 	return refTime.Add(-time.Duration(int64(w.h(idx, 10)%uint64(span))+int64(time.Hour/time.Microsecond)) * time.Microsecond)
 }
 
 func (w *Workspace) generatedUpdatedAt(idx int) time.Time {
+	idx = w.stampOf(idx)
 	c := w.createdAt(idx)
 	span := uint64(refTime.Sub(c) / time.Microsecond)
 	return c.Add(time.Duration(w.h(idx, 11)%span) * time.Microsecond)
 }
 
-// --- parents -------------------------------------------------------------------------
+// auditRetention is how far back the audit log goes, in days: "Logs are retained for
+// 90 days", and 90 is the default of its days parameter (docs.secoda.co/features/audit-log).
+const auditRetention = 90
 
-func (w *Workspace) parentOf(k kind, ord int) (kind, int, bool) {
-	l := w.lay
-	switch k {
-	case kDatabase:
-		return kIntegration, ord / l.DatabasesPerWarehouse, true
-	case kSchema:
-		return kDatabase, ord / l.SchemasPerDatabase, true
-	case kTable:
-		return kSchema, ord / l.TablesPerSchema, true
-	case kColumn:
-		return kTable, ord / l.ColumnsPerTable, true
-	case kDashboard:
-		return kIntegration, l.Warehouses + ord/l.DashboardsPerBITool, true
-	case kChart:
-		return kDashboard, ord / l.ChartsPerDashboard, true
-	case kReply:
-		return kQuestion, ord / l.RepliesPerQuestion, true
-	}
-	return 0, 0, false
-}
-
-// integrationOf is the integration an entity was extracted from, or -1.
-func (w *Workspace) integrationOf(k kind, ord int) int {
-	switch k {
-	case kIntegration:
-		return ord
-	case kDatabase, kSchema, kTable, kColumn, kDashboard, kChart:
-		pk, po, _ := w.parentOf(k, ord)
-		return w.integrationOf(pk, po)
-	case kQuery:
-		return ord % max(1, w.lay.Warehouses)
-	}
-	return -1
-}
-
-func (w *Workspace) integrationType(ord int) string {
-	if ord < w.lay.Warehouses {
-		return warehouseTypes[ord%len(warehouseTypes)]
-	}
-	return biTypes[(ord-w.lay.Warehouses)%len(biTypes)]
+// auditAt is when audit entry ord happened: newest first, spread over the retention
+// window before the workspace's now, so that days=N keeps a prefix of the log.
+func (w *Workspace) auditAt(ord int) time.Time {
+	n := max(1, w.count[kAuditLog])
+	span := int64(auditRetention * 24 * time.Hour / time.Microsecond)
+	step := span / int64(n)
+	back := int64(ord)*step + int64(w.h(w.index(kAuditLog, ord), 12)%uint64(max(1, step)))
+	return refTime.Add(-time.Duration(back+1) * time.Microsecond)
 }
 
 // --- titles --------------------------------------------------------------------------
 
 func (w *Workspace) title(idx int) string {
-	k := w.kindOf(idx)
-	ord := idx - w.start[k]
+	k, ord := w.ordinal(idx)
 	switch k {
 	case kIntegration:
 		return capitalize(w.integrationType(ord)) + " " + strconv.Itoa(ord+1)
@@ -371,12 +320,18 @@ func (w *Workspace) title(idx int) string {
 	case kSchema:
 		return schemaNames[ord%len(schemaNames)] + suffix(ord/len(schemaNames))
 	case kTable:
+		if ord == w.tree.wide {
+			return "raw_events_flattened"
+		}
 		if w.chance(idx, 20, 0.06) {
 			return pick(w, idx, 21, oddTitles)
 		}
 		return pick(w, idx, 22, tablePrefixes) + "_" + pick(w, idx, 23, nouns) + suffix(w.intn(idx, 24, 3))
 	case kColumn:
-		return columnNames[(ord%w.lay.ColumnsPerTable+w.intn(idx-ord%w.lay.ColumnsPerTable, 25, len(columnNames)))%len(columnNames)]
+		// Unique within the table: the names cycle from an offset the table draws.
+		t, pos := w.columnPlace(ord)
+		off := w.intn(w.index(kTable, t), 25, len(columnNames))
+		return columnNames[(pos+off)%len(columnNames)] + suffix(pos/len(columnNames))
 	case kDashboard:
 		if w.chance(idx, 20, 0.08) {
 			return pick(w, idx, 21, oddTitles) + " dashboard"
@@ -390,6 +345,8 @@ func (w *Workspace) title(idx int) string {
 		return pick(w, idx, 23, nouns) + "_" + pick(w, idx, 22, []string{"created", "viewed", "updated", "deleted", "clicked"})
 	case kQuery:
 		return "select * from " + pick(w, idx, 22, tablePrefixes) + "_" + pick(w, idx, 23, nouns) + " where status = 'open'"
+	case kMetric:
+		return metricNames[ord%len(metricNames)] + suffix(ord/len(metricNames))
 	case kDocument:
 		if w.chance(idx, 20, 0.1) {
 			return `How we define "active" — FAQ`
@@ -473,53 +430,4 @@ func (w *Workspace) optionalID(k kind, idx int, salt uint64, p float64) any {
 		return nil
 	}
 	return w.ID(w.index(k, w.intn(idx, salt+1, w.count[k])))
-}
-
-// hasUpdatedAt tells the kinds whose records carry updated_at (and so take a cursor).
-func hasUpdatedAt(k kind) bool {
-	switch k {
-	case kIntegration, kUser, kTeam, kGroup, kTag, kLineage:
-		return false
-	}
-	return true
-}
-
-// cheapValue computes one field without building the record, for sorting and
-// filtering a million entries; ok is false when the field needs the whole record.
-func (w *Workspace) cheapValue(idx int, field string) (any, bool) {
-	k := w.kindOf(idx)
-	catalog := k >= firstCatalogKind && k <= lastCatalogKind
-	switch field {
-	case "id":
-		return w.ID(idx), true
-	case "updated_at":
-		if hasUpdatedAt(k) {
-			return w.generatedUpdatedAt(idx), true
-		}
-	case "created_at":
-		if k != kTeam && k != kGroup && k != kTag {
-			return w.createdAt(idx), true
-		}
-	case "external_usage":
-		if catalog {
-			return w.externalUsage(idx), true
-		}
-	case "internal_usage":
-		if catalog {
-			return w.internalUsage(idx), true
-		}
-	case "total_usage":
-		if catalog {
-			return w.externalUsage(idx) + w.internalUsage(idx), true
-		}
-	case "entity_type":
-		if catalog {
-			return entityType(k), true
-		}
-	case "title":
-		if catalog || k == kDocument || k == kCollection || k == kQuestion {
-			return w.title(idx), true
-		}
-	}
-	return nil, false
 }

@@ -2,8 +2,11 @@ package simulator
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -148,7 +151,7 @@ func TestRealism(t *testing.T) {
 		for _, p := range []string{"resource/catalog", "document", "collection/collections", "question/questions"} {
 			titled = append(titled, h.walk(t, "/api/v1/"+p+"/")...)
 		}
-		users := h.walk(t, "/api/v1/user/")
+		teams := h.walk(t, "/api/v1/auth/teams/?include_archived=true")
 
 		checks := []struct {
 			what string
@@ -173,19 +176,19 @@ func TestRealism(t *testing.T) {
 				p, _ := custom[0].(map[string]any)
 				return p["name"] != nil && p["type"] != nil
 			}},
-			{"a user with onboarding_complete", users, func(r map[string]any) bool { _, ok := r["onboarding_complete"]; return ok }},
-			{"a user with onboarding_completed", users, func(r map[string]any) bool { _, ok := r["onboarding_completed"]; return ok }},
+			{"a team with onboarding_complete", teams, func(r map[string]any) bool { _, ok := r["onboarding_complete"]; return ok }},
+			{"a team with onboarding_completed", teams, func(r map[string]any) bool { _, ok := r["onboarding_completed"]; return ok }},
 		}
 		for _, c := range checks {
 			if len(where(c.recs, c.has)) == 0 {
 				t.Errorf("seed %d: no record has %s", seed, c.what)
 			}
 		}
-		for _, u := range users {
-			_, a := u["onboarding_complete"]
-			_, b := u["onboarding_completed"]
+		for _, team := range teams {
+			_, a := team["onboarding_complete"]
+			_, b := team["onboarding_completed"]
 			if a == b {
-				t.Errorf("seed %d: user %v has both or neither onboarding flag", seed, u["id"])
+				t.Errorf("seed %d: team %v has both or neither onboarding flag", seed, team["id"])
 			}
 		}
 	}
@@ -205,5 +208,112 @@ func TestWorkspaceSizes(t *testing.T) {
 	}
 	if _, err := NewWorkspace("tiny", 1); err == nil || !strings.Contains(err.Error(), "tiny") {
 		t.Errorf("NewWorkspace(tiny): %v", err)
+	}
+}
+
+// TestProportions holds medium and large to the proportions of real workspaces: column
+// counts per table skewed (mostly 5 to 40, a tail to 300, mean 25 to 35), warehouses
+// of different sizes (in medium one far bigger than the others), exactly one wide table of 1,500 columns in it,
+// a rare catalog type with no integration; large within 5 % of a million for any seed.
+func TestProportions(t *testing.T) {
+	cases := []struct {
+		size               Size
+		seed               uint64
+		catalogLo, catalog int // the catalog's bounds
+		bigLo, bigHi       int // the biggest warehouse's columns
+	}{
+		{Medium, 1, 60_000, 90_000, 40_000, 60_000},
+		{Medium, 42, 60_000, 90_000, 40_000, 60_000},
+		{Large, 1, 950_000, 1_050_000, 200_000, 600_000},
+		{Large, 7, 950_000, 1_050_000, 200_000, 600_000},
+		{Large, 123, 950_000, 1_050_000, 200_000, 600_000},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s seed %d", c.size, c.seed), func(t *testing.T) {
+			ws, err := NewWorkspace(c.size, c.seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := ws.CatalogSize(); n < c.catalogLo || n > c.catalog {
+				t.Errorf("catalog %d, want %d to %d", n, c.catalogLo, c.catalog)
+			}
+			var columns []int
+			for i := range ws.tree.warehouses {
+				lo, hi, _ := ws.underIntegration(i, kColumn)
+				columns = append(columns, hi-lo)
+			}
+			if columns[0] < c.bigLo || columns[0] > c.bigHi || slices.Max(columns[1:]) >= columns[0] {
+				t.Errorf("columns per warehouse %v: the first should hold %d to %d, more than any other", columns, c.bigLo, c.bigHi)
+			}
+			if c.size == Medium && slices.Max(columns[1:]) > columns[0]/4 {
+				t.Errorf("columns per warehouse %v: medium's others should be small beside the first", columns)
+			}
+			if c.size == Medium && columns[0] < 4*DefaultCatalogCap {
+				t.Errorf("the big warehouse's %d columns do not pass the cap several times", columns[0])
+			}
+			wide, narrow, sum := 0, 0, 0
+			for tb := range ws.count[kTable] {
+				n := ws.childCount(kTable, tb)
+				sum += n
+				switch {
+				case n == 1500:
+					wide++
+					if ws.integrationOf(kTable, tb) != 0 {
+						t.Errorf("the wide table is in warehouse %d", ws.integrationOf(kTable, tb))
+					}
+				case n > maxColumns:
+					t.Errorf("table %d has %d columns", tb, n)
+				case n >= 5 && n <= 40:
+					narrow++
+				}
+			}
+			mean := float64(sum-1500) / float64(ws.count[kTable]-1)
+			if wide != 1 || mean < 25 || mean > 35 || float64(narrow) < 0.8*float64(ws.count[kTable]) {
+				t.Errorf("%d wide tables, mean %.1f columns, %d of %d tables with 5 to 40", wide, mean, narrow, ws.count[kTable])
+			}
+			if ws.count[kMetric] < 20 || ws.count[kMetric] > ws.CatalogSize()/1000 {
+				t.Errorf("%d metrics: rare, but some dozens", ws.count[kMetric])
+			}
+			// Warehouses differ in size.
+			if len(slices.Compact(slices.Sorted(slices.Values(columns)))) != len(columns) {
+				t.Errorf("warehouses of equal size: %v", columns)
+			}
+		})
+	}
+}
+
+// TestMediumChildrenCountIsTheColumns: each table's children_count (a number or a
+// numeric string) is the number of columns whose parent_id names it, counted from
+// what the lists serve.
+func TestMediumChildrenCountIsTheColumns(t *testing.T) {
+	s, err := New(Options{Size: Medium, Seed: 5, APIKeys: []string{newKey(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perTable := map[string]int{}
+	s.Walk("column", func(r map[string]any) bool {
+		perTable[r["parent_id"].(string)]++
+		return true
+	})
+	tables, wide := 0, ""
+	s.Walk("table", func(r map[string]any) bool {
+		tables++
+		n := 0
+		switch c := r["children_count"].(type) {
+		case float64:
+			n = int(c)
+		case string:
+			n, _ = strconv.Atoi(c)
+		}
+		if n != perTable[r["id"].(string)] {
+			t.Fatalf("table %v: children_count %v, %d columns", r["id"], r["children_count"], perTable[r["id"].(string)])
+		}
+		if n == 1500 {
+			wide = r["title"].(string)
+		}
+		return true
+	})
+	if tables != len(perTable) || wide == "" {
+		t.Errorf("%d tables, %d with columns, wide table %q", tables, len(perTable), wide)
 	}
 }
