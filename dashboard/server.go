@@ -203,6 +203,8 @@ type overview struct {
 	TableCount    int
 	TotalRows     int64
 	SchemaVersion int
+	Health        *pipeline.Health
+	HealthLines   []string
 }
 
 func (s *Server) overview(ctx context.Context) (*overview, error) {
@@ -211,14 +213,20 @@ func (s *Server) overview(ctx context.Context) (*overview, error) {
 	if err != nil {
 		return nil, err
 	}
+	var state *pipeline.State
+	if stored.Schema != nil {
+		if state, err = pipeline.ParseState(s.plan, stored.State); err != nil {
+			return nil, err
+		}
+	}
+	if o.Health, err = pipeline.ReadHealth(s.plan, state); err != nil {
+		return nil, err
+	}
+	o.HealthLines = o.Health.Lines()
 	if stored.Schema == nil {
 		return o, nil
 	}
 	o.Loaded, o.SchemaVersion = true, stored.Schema.Version
-	state, err := pipeline.ParseState(s.plan, stored.State)
-	if err != nil {
-		return nil, err
-	}
 	for res, fields := range state.Cursors() {
 		for f, v := range fields {
 			o.Cursors = append(o.Cursors, cursorRow{res, f, v})
@@ -559,7 +567,8 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
 		Cursors []map[string]string `json:"cursors"`
 		Tables  int                 `json:"tables"`
 		Rows    int64               `json:"rows"`
-	}{Loaded: o.Loaded, Tables: o.TableCount, Rows: o.TotalRows, Loads: []load{}, Cursors: []map[string]string{}}
+		*pipeline.Health
+	}{Loaded: o.Loaded, Tables: o.TableCount, Rows: o.TotalRows, Loads: []load{}, Cursors: []map[string]string{}, Health: o.Health}
 	for _, l := range o.Loads {
 		out.Loads = append(out.Loads, load{l.LoadID, l.Status, l.Started, l.seconds, l.Records, l.Rows, l.Retries, l.RateLimited})
 	}

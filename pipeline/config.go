@@ -73,6 +73,10 @@ type SourceSection struct {
 	Concurrency int `toml:"concurrency"`
 	// DetailConcurrency is how many resource_detail requests run at once.
 	DetailConcurrency int `toml:"detail_concurrency"`
+	// CatalogCap is the most resources Secoda returns for one catalog query; absent
+	// means the documented 10,000. Lower it only for a deployment that caps lower
+	// (a run also finds that out when a query's parts add up to more than it).
+	CatalogCap int `toml:"catalog_cap"`
 }
 
 // ResourceConfig is one [resources.<table>] section: the table <table> loaded from an
@@ -116,6 +120,7 @@ type Plan struct {
 	RequestsPerMinute float64
 	Concurrency       int
 	DetailConcurrency int
+	CatalogCap        int // the most resources one catalog query returns
 	// Resources in the order the file lists them.
 	Resources []Resource
 }

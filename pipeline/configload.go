@@ -24,6 +24,7 @@ import (
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 )
@@ -836,6 +837,7 @@ func (d *configDecoder) resolve(cfg *Config, raw map[string]any) *Plan {
 		DestinationType:   DefaultDestination,
 		RequestsPerMinute: secoda.DefaultRequestsPerMinute,
 		Concurrency:       DefaultConcurrency, DetailConcurrency: DefaultDetailConcurrency,
+		CatalogCap: partition.DefaultCap,
 	}
 
 	for _, f := range []struct {
@@ -897,7 +899,8 @@ func (d *configDecoder) resolveSource(src SourceSection, plan *Plan) {
 		key string
 		val int
 		dst *int
-	}{{"concurrency", src.Concurrency, &plan.Concurrency}, {"detail_concurrency", src.DetailConcurrency, &plan.DetailConcurrency}} {
+	}{{"concurrency", src.Concurrency, &plan.Concurrency}, {"detail_concurrency", src.DetailConcurrency, &plan.DetailConcurrency},
+		{"catalog_cap", src.CatalogCap, &plan.CatalogCap}} {
 		if !d.has("source", f.key) {
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 )
 
@@ -44,7 +45,7 @@ func TestLoadConfigFull(t *testing.T) {
 		PipelineName: "nightly_pipeline", DatasetName: "secoda_raw",
 		DestinationType: "duckdb", DestinationPath: filepath.Join(dir, "data", "warehouse.duckdb"),
 		BaseURL: "https://eapi.secoda.co/api/v1", RequestsPerMinute: 30.5,
-		Concurrency: 2, DetailConcurrency: 8,
+		Concurrency: 2, DetailConcurrency: 8, CatalogCap: partition.DefaultCap,
 		Resources: []Resource{
 			{
 				Name: "tables_only", Endpoint: catalogEndpoint(t, "resource_catalog"),
@@ -89,7 +90,7 @@ func TestParseConfigDefaults(t *testing.T) {
 		PipelineName: DefaultPipelineName, DatasetName: DefaultDatasetName,
 		DestinationType: DefaultDestination, DestinationPath: filepath.Join(dir, DefaultDuckDBPath),
 		BaseURL: "", RequestsPerMinute: secoda.DefaultRequestsPerMinute,
-		Concurrency: DefaultConcurrency, DetailConcurrency: DefaultDetailConcurrency,
+		Concurrency: DefaultConcurrency, DetailConcurrency: DefaultDetailConcurrency, CatalogCap: partition.DefaultCap,
 		Resources: []Resource{{
 			Name: "document", Endpoint: doc, Disposition: doc.Disposition, PrimaryKey: doc.PrimaryKey,
 			Cursor: doc.Cursor, PageCap: secoda.DefaultPageCap, Contract: normalize.EvolveAll, MaxNesting: 1000,

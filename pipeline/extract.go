@@ -4,338 +4,364 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
-
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 )
 
-// resource extracts one resource into the load package. Pages are fetched by one
-// goroutine while the previous page is normalized by this one.
-func (e *extractor) resource(ctx context.Context, r Resource) (*resourceResult, error) {
-	norm := normalize.New(e.base, normalize.Options{
-		Resource: r.Name, Disposition: string(r.Disposition), PrimaryKey: r.PrimaryKey,
-		Contract: r.Contract, MaxNesting: r.MaxNesting, LoadID: e.loadID,
-		MaxIdentifierLength: e.plan.MaxIdentifierLength(),
-	}, e.pkg)
-	res := &resourceResult{info: ResourceInfo{Name: r.Name, Endpoint: r.Endpoint.Name}, cursorField: r.Cursor}
-	inc := newIncremental(r.Cursor, e.state.Cursor(r.Name, r.Cursor))
-	res.info.CursorBefore = inc.last
+// note is a resource's progress, journaled in the load package with each page it
+// spools: what a resumed run needs to go on where an interrupted one stopped.
+type note struct {
+	// Delta is the partition reader's own progress.
+	Delta   json.RawMessage `json:"delta,omitempty"`
+	Pages   int             `json:"pages"`
+	Records int64           `json:"records"`
+	Skipped int64           `json:"skipped"`
+	Missing int64           `json:"missing,omitempty"`
+	Cursor  string          `json:"cursor,omitempty"`
+	Hash    string          `json:"hash,omitempty"`
+	// Schema and Stats are the normalizer's tables and counts; Schema is written only
+	// when it grew.
+	Schema   json.RawMessage    `json:"schema,omitempty"`
+	Stats    *normalize.Stats   `json:"stats,omitempty"`
+	Progress partition.Progress `json:"progress"`
+	// Requests is how many requests the run had made by then, earlier runs' included.
+	Requests int64     `json:"requests"`
+	Done     *doneNote `json:"done,omitempty"`
+}
 
-	var err error
-	if r.Endpoint.Parent != "" {
-		err = e.details(ctx, r, norm, inc, res)
-	} else {
-		err = e.list(ctx, r, norm, inc, res)
+// doneNote is a resource read whole: what the load needs of it.
+type doneNote struct {
+	Info        ResourceInfo    `json:"info"`
+	Plan        *partition.Plan `json:"plan,omitempty"`
+	ContentHash string          `json:"content_hash,omitempty"`
+	NewCursor   string          `json:"new_cursor,omitempty"`
+}
+
+// resumed is a resource's notes folded: where its extraction stood.
+type resumed struct {
+	last   note
+	schema *normalize.Schema
+	stats  normalize.Stats
+	deltas []json.RawMessage
+	done   *doneNote
+}
+
+func foldNotes(notes []json.RawMessage) (*resumed, error) {
+	rs := &resumed{}
+	for i, raw := range notes {
+		var n note
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return nil, fmt.Errorf("the interrupted run's journal, entry %d, does not parse: %w (run again with --restart)", i+1, err)
+		}
+		if n.Delta != nil {
+			rs.deltas = append(rs.deltas, n.Delta)
+		}
+		if n.Schema != nil {
+			s, err := normalize.ParseSchema(n.Schema)
+			if err != nil {
+				return nil, fmt.Errorf("the interrupted run's journal, entry %d: %w (run again with --restart)", i+1, err)
+			}
+			rs.schema = s
+		}
+		if n.Stats != nil {
+			rs.stats = *n.Stats
+		}
+		if n.Done != nil {
+			rs.done = n.Done
+		}
+		rs.last = n
 	}
+	return rs, nil
+}
+
+// resource extracts one resource into the load package, going on from notes (the
+// journal of an interrupted run) when there are any.
+func (e *extractor) resource(ctx context.Context, r Resource, notes []json.RawMessage) (*resourceResult, error) {
+	rs, err := foldNotes(notes)
 	if err != nil {
 		return nil, err
 	}
-	if res.hash != nil && !res.info.Truncated {
-		res.contentHash = hex.EncodeToString(res.hash.Sum(nil))
+	res := &resourceResult{info: ResourceInfo{Name: r.Name, Endpoint: r.Endpoint.Name}, cursorField: r.Cursor}
+	if rs.done != nil {
+		res.info, res.plan, res.contentHash, res.newCursor = rs.done.Info, rs.done.Plan, rs.done.ContentHash, rs.done.NewCursor
+		res.schema, res.stats = normalize.NewSchema(), rs.stats
+		if rs.schema != nil {
+			res.schema = rs.schema
+		}
+		return res, nil
+	}
+	nopt := normalize.Options{
+		Resource: r.Name, Disposition: string(r.Disposition), PrimaryKey: r.PrimaryKey,
+		Contract: r.Contract, MaxNesting: r.MaxNesting, LoadID: e.loadID,
+		MaxIdentifierLength: e.plan.MaxIdentifierLength(),
+	}
+	var norm *normalize.Normalizer
+	if rs.schema != nil {
+		norm = normalize.Resume(e.base, rs.schema, rs.stats, nopt, e.pkg)
+	} else {
+		norm = normalize.New(e.base, nopt, e.pkg)
+	}
+	x := &resourceExtraction{ctx: ctx, e: e, r: r, norm: norm, res: res, changes: -1}
+	if r.Endpoint.Parent != "" {
+		parent, _ := secoda.LookupEndpoint(r.Endpoint.Parent)
+		x.idField = parent.PrimaryKey // the ids the detail path takes
+	}
+	x.cursor = e.state.Cursor(r.Name, r.Cursor)
+	res.info.CursorBefore = x.cursor
+	if len(notes) > 0 {
+		res.info.Resumed = true
+		res.info.Pages, res.info.Records, res.info.Skipped, res.info.Missing = rs.last.Pages, rs.last.Records, rs.last.Skipped, rs.last.Missing
+		x.max = rs.last.Cursor
+		x.hash.parse(rs.last.Hash)
+		x.changes = norm.Changes()
+	}
+	ropt := e.readerOptions(r, rs.deltas)
+	reader, err := partition.New(ropt)
+	if err != nil {
+		return nil, err
+	}
+	out, err := reader.Run(ctx, x.consume)
+	if err != nil {
+		return nil, err
+	}
+	res.plan = out.Plan
+	res.info.PlanPages, res.info.Partitions, res.info.Incomplete = out.PlanPages, out.Partitions, out.Incomplete
+	res.info.Truncated = out.Truncated
+	res.notes = out.Notes
+	if r.Cursor == "" && r.Disposition != secoda.Append && !out.Truncated {
+		res.contentHash = x.hash.String()
 	}
 	res.schema = norm.Schema()
 	res.stats = norm.Stats()
-	res.newCursor = inc.max
-	res.info.CursorAfter = inc.max
-	if inc.max == "" {
-		res.info.CursorAfter = inc.last
+	res.newCursor = x.max
+	res.info.CursorAfter = x.max
+	if x.max == "" {
+		res.info.CursorAfter = x.cursor
 	}
-	e.report(r.Name, res, -1, rowsOf(res.stats), true)
+	done := x.note(nil, partition.Progress{Partitions: out.Partitions, Done: out.Partitions, DataPages: out.DataPages,
+		PlanPages: out.PlanPages, TotalPages: -1})
+	done.Done = &doneNote{Info: res.info, Plan: res.plan, ContentHash: res.contentHash, NewCursor: res.newCursor}
+	if err := e.pkg.Commit(r.Name, done); err != nil {
+		return nil, err
+	}
+	e.report(r.Name, res, partition.Progress{Partitions: out.Partitions, Done: out.Partitions, TotalPages: -1}, rowsOf(res.stats), true)
 	return res, nil
 }
 
-// incremental filters records on a cursor field: those at or before the last loaded
-// value are skipped; the largest value seen becomes the next run's.
-type incremental struct {
-	field, last, max string
+// readerOptions says how a resource's list is read: its own endpoint, or for
+// resource_detail the list whose ids it fetches.
+func (e *extractor) readerOptions(r Resource, replay []json.RawMessage) partition.Options {
+	ep := r.Endpoint
+	o := partition.Options{Client: e.client, Cursor: r.Cursor, Compare: compareCursor, Cap: e.plan.CatalogCap,
+		PageCap: r.PageCap, MaxPages: e.opts.MaxPages, Replay: replay,
+		Prior: e.state.Plan(r.Name), PriorCursor: e.state.Cursor(r.Name, r.Cursor)}
+	if integ, ok := secoda.LookupEndpoint("integration"); ok {
+		o.IntegrationsPath = integ.Path
+	}
+	if ep.Parent != "" {
+		parent, _ := secoda.LookupEndpoint(ep.Parent)
+		o.Path, o.Selector, o.Catalog = parent.Path, parent.Selector, parent.CatalogQuery
+		return o
+	}
+	o.Path, o.Selector, o.Catalog = ep.Path, ep.Selector, ep.CatalogQuery
+	o.Params, o.Filter, o.Sort = r.Params, r.Filter, r.Sort
+	if !ep.CatalogQuery && ep.Paginated && slices.Contains(ep.Params, partition.FieldIntegration) {
+		o.SplitParams = []string{partition.FieldIntegration}
+	}
+	return o
 }
 
-func newIncremental(field, last string) *incremental {
-	return &incremental{field: field, last: last}
+// resourceExtraction is one resource's extraction under way.
+type resourceExtraction struct {
+	ctx     context.Context // the run's, for resource_detail's fetches
+	e       *extractor
+	r       Resource
+	norm    *normalize.Normalizer
+	res     *resourceResult
+	cursor  string // the resource's cursor in the state
+	max     string // the newest cursor value read
+	hash    contentHash
+	changes int    // the normalizer's Changes at the last note
+	idField string // resource_detail: the listed records' key, which fills {id}
 }
 
-// keep reports whether a record is new, and tracks the largest cursor.
-func (inc *incremental) keep(v jsonv.Value) bool {
-	if inc.field == "" {
-		return true
-	}
-	c, ok := cursorText(v, inc.field)
-	if !ok {
-		return true // a record without the field is always loaded
-	}
-	if inc.max == "" || compareCursor(c, inc.max) > 0 {
-		inc.max = strings.Clone(c) // c shares the page's bytes
-	}
-	return inc.last == "" || compareCursor(c, inc.last) > 0
-}
-
-// listQuery builds the page query of a list resource. With an incremental cursor and
-// an endpoint that sorts, newest first: paging stops at the first record already loaded.
-func listQuery(r Resource, path string, sortable bool, cursor string) (secoda.PageQuery, bool) {
-	params := url.Values{}
-	for k, v := range r.Params {
-		params[k] = v
-	}
-	if r.Filter != "" {
-		params.Set("filter", r.Filter)
-	}
-	newestFirst := false
-	switch {
-	case r.Sort != "":
-		params.Set("sort", r.Sort)
-	case sortable && cursor != "":
-		params.Set("sort", fmt.Sprintf(`{"field":%q,"order":"desc","tie_breaker":null}`, cursor))
-		newestFirst = true
-	}
-	return secoda.PageQuery{Path: path, Params: params, Selector: r.Endpoint.Selector, PageCap: r.PageCap}, newestFirst
-}
-
-// pageResult is a fetched page with its records parsed, or the error that ended paging.
-type pageResult struct {
-	page    *secoda.Page
-	records []jsonv.Value
-	err     error
-}
-
-// prefetcher runs the page iterator in its own goroutine, one page ahead, and parses
-// each page's records there too, so that the normalizer's goroutine only normalizes.
-type prefetcher struct {
-	pages <-chan pageResult
-	more  chan struct{}
-	stop  func()
-}
-
-// prefetch starts the pages of q. It fetches no more than limit pages (0: all). With
-// holdFirst (a newest-first incremental read, which often stops after its first page)
-// it fetches the second page only once the consumer calls next: an unchanged
-// workspace then costs one request, not two.
-func prefetch(ctx context.Context, c *secoda.Client, q secoda.PageQuery, limit int, holdFirst bool) *prefetcher {
-	ctx, cancel := context.WithCancel(ctx)
-	ch := make(chan pageResult, 1)
-	p := &prefetcher{pages: ch, more: make(chan struct{}, 1)}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(ch)
-		sent := 0
-		for page, err := range c.Pages(ctx, q) {
-			var records []jsonv.Value
-			if err == nil {
-				records = make([]jsonv.Value, len(page.Records))
-				for i, raw := range page.Records {
-					if records[i], err = jsonv.Parse(raw); err != nil {
-						err = fmt.Errorf("page %d: a record is not JSON: %w", page.Number, err)
-						break
-					}
+// consume normalizes one page handed over by the reader (for resource_detail, the
+// resources it lists, each fetched whole), then journals it.
+func (x *resourceExtraction) consume(it *partition.Item) error {
+	res := &x.res.info
+	if it.Page != nil {
+		res.Pages++
+		var ids []string
+		for i, v := range it.Records {
+			if x.r.Cursor != "" {
+				if c, ok := cursorText(v, x.r.Cursor); ok && (x.max == "" || compareCursor(c, x.max) > 0) {
+					x.max = strings.Clone(c) // c shares the page's bytes
 				}
 			}
-			select {
-			case ch <- pageResult{page, records, err}:
-			case <-ctx.Done():
-				return
-			}
-			if sent++; err != nil || sent == limit {
-				return
-			}
-			if holdFirst && sent == 1 {
-				select {
-				case <-p.more:
-				case <-ctx.Done():
-					return
+			if x.idField != "" {
+				if !it.Keep[i] {
+					res.Skipped++
+					continue
 				}
-			}
-		}
-	}()
-	p.stop = func() { cancel(); wg.Wait() }
-	return p
-}
-
-// next tells the prefetcher the consumer goes on past a page.
-func (p *prefetcher) next() {
-	select {
-	case p.more <- struct{}{}:
-	default:
-	}
-}
-
-// list extracts a paginated (or bare-array) endpoint.
-func (e *extractor) list(ctx context.Context, r Resource, norm *normalize.Normalizer, inc *incremental, res *resourceResult) error {
-	q, newestFirst := listQuery(r, r.Endpoint.Path, r.Endpoint.CatalogQuery, r.Cursor)
-	if r.Cursor == "" && r.Disposition != secoda.Append {
-		res.hash = sha256.New() // to tell an unchanged endpoint from a changed one
-	}
-	pf := prefetch(ctx, e.client, q, e.opts.MaxPages, newestFirst)
-	defer pf.stop()
-	for pr := range pf.pages {
-		if pr.err != nil {
-			return pr.err
-		}
-		res.info.Pages++
-		reachedOld := false
-		for i, v := range pr.records {
-			if res.hash != nil {
-				raw := pr.page.Records[i]
-				var n [8]byte
-				binary.LittleEndian.PutUint64(n[:], uint64(len(raw)))
-				res.hash.Write(n[:])
-				res.hash.Write(raw)
-			}
-			res.info.Records++
-			if !inc.keep(v) {
-				res.info.Skipped++
-				reachedOld = true
+				if id, ok := cursorText(v, x.idField); ok {
+					ids = append(ids, id)
+				}
 				continue
 			}
-			if err := norm.Record(v); err != nil {
+			res.Records++
+			if x.r.Cursor == "" {
+				x.hash.add(it.Page.Records[i])
+			}
+			if !it.Keep[i] {
+				res.Skipped++
+				continue
+			}
+			if err := x.norm.Record(v); err != nil {
+				return err
+			}
+			if x.e.peek != nil {
+				x.e.peek.record(it.Page.Records[i])
+			}
+		}
+		if x.e.peek != nil {
+			x.e.peek.page(it)
+			if x.e.peek.details > 0 && len(ids) > x.e.peek.details {
+				ids = ids[:x.e.peek.details]
+			}
+		}
+		if len(ids) > 0 {
+			if err := x.details(x.ctx, ids); err != nil {
 				return err
 			}
 		}
-		e.report(r.Name, res, pr.page.TotalPages, rowsOf(norm.Stats()), false)
-		if newestFirst && reachedOld {
-			break // newest first: everything after this is already loaded
-		}
-		if e.opts.MaxPages > 0 && res.info.Pages >= e.opts.MaxPages {
-			res.info.Truncated = true
-			break
-		}
-		pf.next()
 	}
-	return ctx.Err()
+	x.e.report(x.r.Name, x.res, it.Progress, rowsOf(x.norm.Stats()), false)
+	return x.e.pkg.Commit(x.r.Name, x.note(it.Delta, it.Progress))
 }
 
-// details extracts resource_detail: the ids of the parent list, each fetched whole by
-// a few workers. Ids flow through a small channel, so they are never all in memory.
-func (e *extractor) details(ctx context.Context, r Resource, norm *normalize.Normalizer, inc *incremental, res *resourceResult) error {
-	parent, _ := secoda.LookupEndpoint(r.Endpoint.Parent)
-	q, newestFirst := listQuery(Resource{Endpoint: parent, PageCap: r.PageCap}, parent.Path, parent.CatalogQuery, r.Cursor)
+func (x *resourceExtraction) note(delta json.RawMessage, p partition.Progress) *note {
+	res := x.res.info
+	st := x.norm.Stats()
+	n := &note{Delta: delta, Pages: res.Pages, Records: res.Records, Skipped: res.Skipped, Missing: res.Missing,
+		Cursor: x.max, Hash: x.hash.String(), Stats: &st, Progress: p, Requests: x.e.requests()}
+	if c := x.norm.Changes(); c != x.changes {
+		n.Schema, x.changes = x.norm.Schema().JSON(), c
+	}
+	return n
+}
+
+// details fetches the resources of one listed page whole, a few at a time, and
+// normalizes them in the page's order; one deleted meanwhile (404) is counted missing.
+func (x *resourceExtraction) details(ctx context.Context, ids []string) error {
+	out := make([][]byte, len(ids))
+	var missing sync.Map
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-
-	ids := make(chan string, e.plan.DetailConcurrency)
-	type fetched struct {
-		raw []byte
-	}
-	out := make(chan fetched, e.plan.DetailConcurrency)
-	var workers sync.WaitGroup
-	var missing sync.Map
-	for range max(1, e.plan.DetailConcurrency) {
-		workers.Add(1)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, x.e.plan.DetailConcurrency) {
+		wg.Add(1)
 		go func() {
-			defer workers.Done()
-			for id := range ids {
-				raw, err := e.client.Get(ctx, strings.Replace(r.Endpoint.Path, "{id}", url.PathEscape(id), 1), nil)
+			defer wg.Done()
+			for i := range next {
+				raw, err := x.e.client.Get(ctx, strings.Replace(x.r.Endpoint.Path, "{id}", url.PathEscape(ids[i]), 1), nil)
 				if errors.Is(err, secoda.ErrNotFound) {
-					missing.Store(id, true) // deleted between the list and the fetch
+					missing.Store(i, true) // deleted between the list and the fetch
 					continue
 				}
 				if err != nil {
 					cancel(err)
 					return
 				}
-				select {
-				case out <- fetched{raw}:
-				case <-ctx.Done():
-					return
-				}
+				out[i] = raw
 			}
 		}()
 	}
-	// The single consumer: the normalizer is not safe for concurrent use.
-	var consumeErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for f := range out {
-			if consumeErr != nil {
-				continue
-			}
-			v, err := jsonv.Parse(f.raw)
-			if err == nil {
-				res.mu.Lock()
-				res.info.Records++
-				res.mu.Unlock()
-				err = norm.Record(v)
-			}
-			if err != nil {
-				consumeErr = err
-				cancel(err)
-			}
+feed:
+	for i := range ids {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
 		}
-	}()
+	}
+	close(next)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	for i, raw := range out {
+		if _, gone := missing.Load(i); gone {
+			x.res.info.Missing++
+			continue
+		}
+		v, err := jsonv.Parse(raw)
+		if err != nil {
+			return fmt.Errorf("%s: not JSON: %w", strings.Replace(x.r.Endpoint.Path, "{id}", ids[i], 1), err)
+		}
+		x.res.info.Records++
+		if err := x.norm.Record(v); err != nil {
+			return err
+		}
+		if x.e.peek != nil {
+			x.e.peek.record(raw)
+		}
+	}
+	return nil
+}
 
-	feedErr := func() error {
-		defer close(ids)
-		pf := prefetch(ctx, e.client, q, e.opts.MaxPages, newestFirst)
-		defer pf.stop()
-		for pr := range pf.pages {
-			if pr.err != nil {
-				return pr.err
-			}
-			res.mu.Lock()
-			res.info.Pages++
-			res.mu.Unlock()
-			reachedOld := false
-			for _, v := range pr.records {
-				if !inc.keep(v) {
-					res.mu.Lock()
-					res.info.Skipped++
-					res.mu.Unlock()
-					reachedOld = true
-					continue
-				}
-				id, ok := cursorText(v, parent.PrimaryKey)
-				if !ok {
-					continue
-				}
-				select {
-				case ids <- strings.Clone(id):
-				case <-ctx.Done():
-					return context.Cause(ctx)
-				}
-			}
-			e.report(r.Name, res, pr.page.TotalPages, -1, false)
-			if newestFirst && reachedOld {
-				return nil
-			}
-			if e.opts.MaxPages > 0 && res.info.Pages >= e.opts.MaxPages {
-				res.info.Truncated = true
-				return nil
-			}
-			pf.next()
-		}
-		return nil
-	}()
-	workers.Wait()
-	close(out)
-	<-done
-	missing.Range(func(_, _ any) bool { res.info.Missing++; return true })
-	if feedErr != nil {
-		return feedErr
+// contentHash identifies a resource's records whatever their order (partitions are read
+// in no fixed order): the sum of each record's SHA-256, and their count.
+type contentHash struct{ a, b, n uint64 }
+
+func (h *contentHash) add(raw []byte) {
+	s := sha256.Sum256(raw)
+	h.a += binary.LittleEndian.Uint64(s[0:8])
+	h.b += binary.LittleEndian.Uint64(s[8:16])
+	h.n++
+}
+
+func (h contentHash) String() string {
+	if h.n == 0 {
+		return ""
 	}
-	if consumeErr != nil {
-		return consumeErr
+	return fmt.Sprintf("%016x%016x-%d", h.a, h.b, h.n)
+}
+
+func (h *contentHash) parse(s string) {
+	hexes, count, ok := strings.Cut(s, "-")
+	if !ok || len(hexes) != 32 {
+		return
 	}
-	return context.Cause(ctx)
+	a, err1 := strconv.ParseUint(hexes[:16], 16, 64)
+	b, err2 := strconv.ParseUint(hexes[16:], 16, 64)
+	n, err3 := strconv.ParseUint(count, 10, 64)
+	if err1 == nil && err2 == nil && err3 == nil {
+		h.a, h.b, h.n = a, b, n
+	}
 }
 
 // report tells the caller's Progress of a page; rows is -1 where it is not known.
-func (e *extractor) report(name string, res *resourceResult, totalPages int, rows int64, done bool) {
+func (e *extractor) report(name string, res *resourceResult, pp partition.Progress, rows int64, done bool) {
 	if e.opts.Progress == nil {
 		return
 	}
-	res.mu.Lock()
-	p := Progress{Resource: name, Pages: res.info.Pages, TotalPages: totalPages, Records: res.info.Records,
-		Skipped: res.info.Skipped, Rows: rows, Done: done}
-	res.mu.Unlock()
+	p := Progress{Resource: name, Pages: res.info.Pages, TotalPages: pp.TotalPages, Records: res.info.Records,
+		Skipped: res.info.Skipped, Rows: rows, Done: done, Partitions: pp.Partitions, PartitionsDone: pp.Done}
+	if pp.Partitions > 1 {
+		p.TotalPages = -1 // the partition's, not the resource's
+	}
 	e.opts.Progress(p)
 }
 

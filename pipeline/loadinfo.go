@@ -1,12 +1,14 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/loadpkg"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 )
 
 // LoadInfo is what a run did, printed as dlt prints it.
@@ -27,7 +29,62 @@ type LoadInfo struct {
 	Retries         int64          `json:"retries"`
 	RateLimited     int64          `json:"rate_limited"`
 	ServerErrors    int64          `json:"server_errors"`
-	Notes           []string       `json:"notes,omitempty"`
+	// Resumed is true when the run went on from an interrupted run's spooled pages.
+	Resumed bool     `json:"resumed,omitempty"`
+	Notes   []string `json:"notes,omitempty"`
+}
+
+// Incomplete lists the partitions the run knew it could not read whole; a run with
+// any is incomplete, whatever it loaded.
+func (li *LoadInfo) Incomplete() []partition.Incomplete {
+	var out []partition.Incomplete
+	for _, r := range li.Resources {
+		out = append(out, r.Incomplete...)
+	}
+	return out
+}
+
+// DataPages and PlanPages are the pages read for data and the pages read to plan
+// partitions (capped or empty queries), over every resource.
+func (li *LoadInfo) DataPages() (data, plan int) {
+	for _, r := range li.Resources {
+		data += r.Pages
+		plan += r.PlanPages
+	}
+	return data, plan
+}
+
+// MarshalJSON adds what is derived: incomplete, and the pages read for data and to plan.
+func (li *LoadInfo) MarshalJSON() ([]byte, error) {
+	type plain LoadInfo
+	data, plan := li.DataPages()
+	inc := li.Incomplete()
+	return json.Marshal(struct {
+		*plain
+		Status     string                 `json:"status"`
+		DataPages  int                    `json:"data_pages"`
+		PlanPages  int                    `json:"plan_pages"`
+		Incomplete []partition.Incomplete `json:"incomplete"`
+	}{(*plain)(li), li.Status(), data, plan, orEmpty(inc)})
+}
+
+func orEmpty[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}
+
+// Status is the run's outcome in a word: loaded, incomplete (loaded, but partitions it
+// could not read whole), or unchanged (nothing new to load).
+func (li *LoadInfo) Status() string {
+	switch {
+	case len(li.Incomplete()) > 0:
+		return "incomplete"
+	case li.Loaded:
+		return "loaded"
+	}
+	return "unchanged"
 }
 
 // ResourceInfo is one resource's part of a run.
@@ -42,6 +99,14 @@ type ResourceInfo struct {
 	Unchanged    bool   `json:"unchanged"` // same records as last time: not loaded again
 	CursorBefore string `json:"cursor_before,omitempty"`
 	CursorAfter  string `json:"cursor_after,omitempty"`
+	// PlanPages are the pages read to plan partitions (capped or empty queries); Pages
+	// the pages of records. Partitions is how many queries the list was read in.
+	PlanPages  int `json:"plan_pages"`
+	Partitions int `json:"partitions"`
+	// Incomplete are the partitions that no filter got under Secoda's cap and that
+	// could not be read whole: what could be read was loaded.
+	Incomplete []partition.Incomplete `json:"incomplete,omitempty"`
+	Resumed    bool                   `json:"resumed,omitempty"`
 }
 
 // TableInfo is one table's part of a run.
@@ -101,15 +166,22 @@ func (li *LoadInfo) records() int64 {
 func (li *LoadInfo) String() string {
 	var b strings.Builder
 	packages, status := 1, "is LOADED and contains no failed jobs"
+	inc := li.Incomplete()
+	if len(inc) > 0 {
+		status = fmt.Sprintf("is INCOMPLETE: it loaded what could be read, but %d partition(s) could not be read whole (below)", len(inc))
+	}
 	if !li.Loaded {
 		packages = 0
 	}
 	fmt.Fprintf(&b, "Pipeline %s load step completed in %.2f seconds\n", li.PipelineName, li.LoadDuration.Seconds())
 	fmt.Fprintf(&b, "%d load package(s) were loaded to destination %s and into dataset %s\n", packages, li.DestinationType, li.DatasetName)
 	fmt.Fprintf(&b, "The %s destination used %s location to store data\n", li.DestinationType, li.Location)
-	if li.Loaded {
+	switch {
+	case li.Loaded:
 		fmt.Fprintf(&b, "Load package %s %s\n", li.LoadID, status)
-	} else {
+	case len(inc) > 0:
+		fmt.Fprintf(&b, "No new data was loaded, and the data is INCOMPLETE: %d partition(s) could not be read whole (below)\n", len(inc))
+	default:
 		b.WriteString("No new data: every resource is up to date, so nothing was loaded\n")
 	}
 	for _, t := range li.Tables {
@@ -134,6 +206,12 @@ func (li *LoadInfo) String() string {
 		}
 		if r.Missing > 0 {
 			fmt.Fprintf(&b, "  %s: %d resources were deleted in Secoda before they could be fetched\n", r.Name, r.Missing)
+		}
+		if r.Partitions > 1 {
+			fmt.Fprintf(&b, "  %s was read in %d partitions past Secoda's cap: %d pages of data, %d pages to plan them\n", r.Name, r.Partitions, r.Pages, r.PlanPages)
+		}
+		for _, i := range r.Incomplete {
+			fmt.Fprintf(&b, "  INCOMPLETE %s, partition %s\n", r.Name, i)
 		}
 	}
 	fmt.Fprintf(&b, "%d requests, %d retries, %d answered 429, in %.2f seconds\n", li.Requests, li.Retries, li.RateLimited, li.Duration.Seconds())

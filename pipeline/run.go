@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -18,6 +17,7 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/loadpkg"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 )
 
@@ -41,6 +41,9 @@ type RunOptions struct {
 	MaxPages int
 	// FullRefresh drops the selected resources' tables and state first.
 	FullRefresh bool
+	// Restart discards what an interrupted run had spooled; without it, a run goes on
+	// from where the interrupted one stopped.
+	Restart bool
 	// Progress, when set, is told of each page and each retry.
 	Progress func(Progress)
 	// HTTPClient and Logger are passed to the Secoda client.
@@ -60,12 +63,17 @@ type Progress struct {
 	Records    int64
 	Skipped    int64 // records at or before the incremental cursor
 	Rows       int64 // rows over all of the resource's tables; -1 when not known
-	Done       bool
-	Retry      *secoda.Event // set for a retry event instead of a page
+	// Partitions is how many queries the list is read in, so far; PartitionsDone how
+	// many are read whole. 1 and 0 for a list read in one.
+	Partitions, PartitionsDone int
+	Done                       bool
+	Retry                      *secoda.Event // set for a retry event instead of a page
 }
 
 // Run extracts the selected resources, normalizes them into a load package and loads
-// it in one transaction. Nothing reaches the destination unless everything does.
+// it in one transaction. Nothing reaches the destination unless everything does. The
+// package is journaled page by page: a run that is interrupted (killed, cancelled, or
+// failed) leaves it for the next run, which goes on from the last page spooled.
 func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 	started := time.Now()
 	resources, err := selectResources(plan, opts.Resources)
@@ -82,7 +90,11 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 	}
 	defer lock.release()
 	packages := filepath.Join(work, "packages")
-	_ = os.RemoveAll(packages) // a killed run's half-built package: its data never loaded
+	if opts.Restart {
+		if err := os.RemoveAll(packages); err != nil {
+			return nil, err
+		}
+	}
 
 	target, err := OpenDestination(plan, opts.DestinationPassword)
 	if err != nil {
@@ -103,12 +115,13 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 
 	loads := make([]dest.ResourceLoad, len(resources))
 	var notes []string
+	reloaded := false
 	for i, r := range resources {
 		loads[i] = dest.ResourceLoad{Name: r.Name, Disposition: string(r.Disposition), PrimaryKey: r.PrimaryKey}
 		refresh := opts.FullRefresh
 		if old := base.Tables[r.Name]; old != nil && r.Disposition == secoda.Merge && old.Disposition != string(secoda.Merge) {
 			// Rows loaded without _dlt_root_id cannot be merged: start the resource afresh.
-			refresh = true
+			refresh, reloaded = true, true
 			notes = append(notes, fmt.Sprintf("%s: write disposition changed from %s to merge, so its tables were reloaded from scratch", r.Name, old.Disposition))
 		}
 		if refresh {
@@ -118,6 +131,20 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 			base.DropResource(r.Name)
 			state.Forget(r.Name)
 		}
+	}
+
+	header := runHeader{StartedAt: started, Fingerprint: runFingerprint(plan, resources, opts), BaseState: stored.StateVersion,
+		Resources: resourceNames(resources)}
+	pkg, journal, err := openPackage(packages, &header, opts)
+	if err != nil {
+		return nil, err
+	}
+	loadID := header.LoadID
+	if journal != nil {
+		notes = append(notes, fmt.Sprintf("resumed the run of %s (load package %s): the pages it had spooled were not read again",
+			header.StartedAt.Local().Format("2006-01-02 15:04:05"), loadID))
+	} else if header.Discarded != "" {
+		notes = append(notes, header.Discarded)
 	}
 
 	client, err := secoda.New(secoda.Config{
@@ -135,33 +162,28 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 		},
 	})
 	if err != nil {
+		pkg.Close()
 		return nil, err
 	}
 
-	loadID := newLoadID(time.Now())
-	pkg, err := loadpkg.Create(filepath.Join(packages, loadID))
-	if err != nil {
-		return nil, err
-	}
-	ex := &extractor{plan: plan, opts: opts, client: client, base: base, state: state, pkg: pkg, loadID: loadID}
+	ex := &extractor{plan: plan, opts: opts, client: client, base: base, state: state, pkg: pkg, loadID: loadID, journal: journal}
 	results, err := ex.run(ctx, resources)
 	if err != nil {
-		_ = pkg.Abort()
-		return nil, err
+		pkg.Close()
+		return nil, interrupted(err, pkg.Dir())
 	}
 	manifest, err := pkg.Finish(loadID)
 	if err != nil {
-		_ = pkg.Abort()
-		return nil, err
+		pkg.Close()
+		return nil, interrupted(err, pkg.Dir())
 	}
-	defer os.RemoveAll(pkg.Dir())
 
 	info := &LoadInfo{
 		PipelineName: plan.PipelineName, DatasetName: plan.DatasetName, DestinationType: plan.DestinationType,
-		Location: location(plan), LoadID: loadID, StartedAt: started, Notes: notes,
+		Location: location(plan), LoadID: loadID, StartedAt: started, Notes: notes, Resumed: journal != nil,
 	}
 	newSchema := base.Clone()
-	stateChanged := opts.FullRefresh || len(notes) > 0
+	stateChanged := opts.FullRefresh || reloaded
 	skipped := map[string]bool{} // tables of unchanged resources, not loaded again
 	for i, res := range results {
 		newSchema.Merge(res.schema)
@@ -178,14 +200,20 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 			}
 		}
 		info.Resources = append(info.Resources, res.info)
-		if res.cursorField != "" && res.newCursor != "" && !res.info.Truncated && res.newCursor != state.Cursor(res.info.Name, res.cursorField) {
-			state.SetCursor(res.info.Name, res.cursorField, res.newCursor)
-			stateChanged = true
+		info.Notes = append(info.Notes, res.notes...)
+		if !res.info.Truncated {
+			if res.cursorField != "" && res.newCursor != "" && res.newCursor != state.Cursor(res.info.Name, res.cursorField) {
+				state.SetCursor(res.info.Name, res.cursorField, res.newCursor)
+				stateChanged = true
+			}
+			if state.SetPlan(res.info.Name, res.plan) {
+				stateChanged = true
+			}
 		}
 		info.addTables(res, manifest, skipped)
 	}
 	st := client.Stats()
-	info.Requests, info.Retries, info.RateLimited, info.ServerErrors = st.Requests, st.Retries, st.RateLimited, st.ServerErrors
+	info.Requests, info.Retries, info.RateLimited, info.ServerErrors = ex.requests(), st.Retries, st.RateLimited, st.ServerErrors
 	info.ExtractDuration = time.Since(started)
 
 	schemaChanged := stored.Schema == nil || newSchema.Hash() != stored.Schema.Hash()
@@ -203,6 +231,7 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 	}
 	if total == 0 && !stateChanged && !schemaChanged {
 		info.Duration = time.Since(started)
+		_ = os.RemoveAll(pkg.Dir())
 		return info, nil // nothing new: no load, no new state
 	}
 	state.Version++
@@ -221,16 +250,25 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 	res, err := target.Load(ctx, dest.LoadJob{
 		LoadID: loadID, PipelineName: plan.PipelineName, Package: reader, Schema: newSchema, SchemaChanged: schemaChanged,
 		Resources: loads, State: state.JSON(), StateVersion: state.Version,
-		Run: dest.RunRecord{StartedAt: started, Records: info.records(), Requests: st.Requests, Retries: st.Retries,
+		Run: dest.RunRecord{StartedAt: started, Records: info.records(), Requests: info.Requests, Retries: st.Retries,
 			RateLimited: st.RateLimited, ServerErrors: st.ServerErrors, RowsJSON: string(rowsJSON)},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("loading into %s: %w (nothing was loaded; the next run starts from the same state)", target.Location(), err)
+		return nil, fmt.Errorf("loading into %s: %w (nothing was loaded; the extracted package is kept and the next run loads it without reading Secoda again)", target.Location(), err)
 	}
+	_ = os.RemoveAll(pkg.Dir())
 	info.Loaded = true
 	info.LoadDuration = res.Duration
 	info.Duration = time.Since(started)
 	return info, nil
+}
+
+// interrupted tells, with a failed run's error, that its pages are kept.
+func interrupted(err error, dir string) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w (the pages read so far are kept in %s: run again to go on from there, or with --restart to start over)", err, dir)
+	}
+	return fmt.Errorf("%w\n(the pages read so far are kept in %s: once that is fixed, run again to go on from there, or with --restart to start over)", err, dir)
 }
 
 // location is what dlt's LoadInfo names the destination by: duckdb:/<path>, the path
@@ -300,28 +338,48 @@ func selectResources(plan *Plan, names []string) ([]Resource, error) {
 
 // resourceResult is what one resource's extraction produced.
 type resourceResult struct {
-	mu          sync.Mutex // info, while resource_detail's goroutines fill it
 	info        ResourceInfo
 	schema      *normalize.Schema
 	stats       normalize.Stats
 	cursorField string
 	newCursor   string
-	hash        hash.Hash // of the records, for resources without a cursor
-	contentHash string
+	contentHash string          // of the records, for resources without a cursor
+	plan        *partition.Plan // how its list was split, to keep in the state
+	notes       []string
 }
 
 // extractor runs the resources concurrently within one client (one rate limit).
 type extractor struct {
-	plan   *Plan
-	opts   RunOptions
-	client *secoda.Client
-	base   *normalize.Schema
-	state  *State
-	pkg    *loadpkg.Writer
-	loadID string
+	plan    *Plan
+	opts    RunOptions
+	client  *secoda.Client
+	base    *normalize.Schema
+	state   *State
+	pkg     spool
+	loadID  string
+	journal *loadpkg.Journal // an interrupted run's, when resuming
+	// earlier is how many requests the interrupted run had made.
+	earlier int64
+	// peek, for a preview, sees what is normalized.
+	peek *peeker
 }
 
+// spool is where the normalized rows go, with the journal of each page's progress: a
+// load package, or nowhere for a preview.
+type spool interface {
+	normalize.Sink
+	Commit(resource string, note any) error
+}
+
+// requests counts this run's requests, the interrupted run's included.
+func (e *extractor) requests() int64 { return e.earlier + e.client.Stats().Requests }
+
 func (e *extractor) run(ctx context.Context, resources []Resource) ([]*resourceResult, error) {
+	notes := map[string][]json.RawMessage{}
+	if e.journal != nil {
+		notes = e.journal.Notes
+		e.earlier = journalRequests(e.journal)
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	results := make([]*resourceResult, len(resources))
@@ -337,7 +395,7 @@ func (e *extractor) run(ctx context.Context, resources []Resource) ([]*resourceR
 				return
 			}
 			defer func() { <-sem }()
-			res, err := e.resource(ctx, r)
+			res, err := e.resource(ctx, r, notes[r.Name])
 			if err != nil {
 				cancel(fmt.Errorf("resource %s: %w", r.Name, err))
 				return

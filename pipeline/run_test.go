@@ -492,9 +492,9 @@ func TestResourceDetailFetchesEachCatalogID(t *testing.T) {
 	if got := p.count(t, "resource_detail"); got != int64(p.sim.Workspace().CatalogSize()) {
 		t.Fatalf("resource_detail has %d rows, the catalog %d", got, p.sim.Workspace().CatalogSize())
 	}
-	// The detail's parent is an object: flattened into columns.
-	if n := p.query(t, "SELECT count(parent__id) FROM resource_detail")[0][0]; n.(int64) == 0 {
-		t.Fatal("no parent__id column values")
+	// The detail's parent is the parent's id.
+	if n := p.query(t, "SELECT count(parent) FROM resource_detail")[0][0]; n.(int64) == 0 {
+		t.Fatal("no parent column values")
 	}
 	info := p.run(t, pipeline.RunOptions{})
 	// One request: the catalog's newest page, already loaded; no second page fetched
@@ -533,9 +533,20 @@ func TestCancelledRunLoadsNothing(t *testing.T) {
 		if p.loaded(t) {
 			t.Fatal("a cancelled first run created the dataset")
 		}
+		// What it had read is kept, and the next run goes on from there.
 		entries, _ := os.ReadDir(filepath.Join(p.dir, pipeline.WorkDirName, "packages"))
+		if len(entries) != 1 {
+			t.Fatalf("a cancelled run left %d packages, want the one to resume", len(entries))
+		}
+		p.sim.SetFaults(simulator.Faults{})
+		info := p.run(t, pipeline.RunOptions{})
+		if !info.Resumed || !info.Loaded {
+			t.Fatalf("the next run: resumed %v, loaded %v", info.Resumed, info.Loaded)
+		}
+		checkLayout(t, p, defaultPaths)
+		entries, _ = os.ReadDir(filepath.Join(p.dir, pipeline.WorkDirName, "packages"))
 		if len(entries) != 0 {
-			t.Fatalf("a cancelled run left %d packages", len(entries))
+			t.Fatalf("a loaded run left %d packages", len(entries))
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 )
@@ -124,6 +125,9 @@ func Scaffold(opts ScaffoldOptions) (string, error) {
 		"resource_detail requests run at once:")
 	writeExample(&b, "concurrency", strconv.Itoa(DefaultConcurrency))
 	writeExample(&b, "detail_concurrency", strconv.Itoa(DefaultDetailConcurrency))
+	writeComment(&b, "The most resources Secoda returns for one catalog query, as documented. A run splits "+
+		"bigger queries into partitions under it by itself; lower it only for a deployment that caps lower.")
+	writeExample(&b, "catalog_cap", strconv.Itoa(partition.DefaultCap))
 
 	b.WriteString("\n")
 	writeResourceKeysHelp(&b)

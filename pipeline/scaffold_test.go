@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 )
 
@@ -80,7 +81,7 @@ func planFor(t *testing.T, file string, opts ScaffoldOptions) *Plan {
 		PipelineName: DefaultPipelineName, DatasetName: DefaultDatasetName,
 		DestinationType: DefaultDestination, DestinationPath: filepath.Join(filepath.Dir(abs), DefaultDuckDBPath),
 		BaseURL: base, RequestsPerMinute: secoda.DefaultRequestsPerMinute,
-		Concurrency: DefaultConcurrency, DetailConcurrency: DefaultDetailConcurrency,
+		Concurrency: DefaultConcurrency, DetailConcurrency: DefaultDetailConcurrency, CatalogCap: partition.DefaultCap,
 	}
 	if opts.PipelineName != "" {
 		p.PipelineName = opts.PipelineName

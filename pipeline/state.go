@@ -8,6 +8,7 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 )
 
 // State is the pipeline state dlt keeps in _dlt_pipeline_state: the incremental cursors,
@@ -30,10 +31,11 @@ type SourceState struct {
 
 // ResourceState is one resource's part: its incremental cursors, and for a resource
 // without one, a hash of what it last loaded, so an unchanged endpoint is not merged
-// again.
+// again; and how its list was split into partitions, each with its own cursor.
 type ResourceState struct {
 	Incremental map[string]CursorState `json:"incremental,omitempty"`
 	ContentHash string                 `json:"content_hash,omitempty"`
+	Partitions  *partition.Plan        `json:"partitions,omitempty"`
 }
 
 // CursorState is where incremental loading of one field stands.
@@ -121,6 +123,32 @@ func (s *State) SetContentHash(resource, hash string) {
 	s.Sources[sourceName] = src
 }
 
+// Plan is how a resource's list was split at its last load, nil for none.
+func (s *State) Plan(resource string) *partition.Plan {
+	return s.Sources[sourceName].Resources[resource].Partitions
+}
+
+// SetPlan keeps how a resource's list was split; it reports whether that changed.
+func (s *State) SetPlan(resource string, p *partition.Plan) bool {
+	if p == nil {
+		return false
+	}
+	src := s.Sources[sourceName]
+	if src.Resources == nil {
+		src.Resources = map[string]ResourceState{}
+	}
+	rs := src.Resources[resource]
+	old, _ := json.Marshal(rs.Partitions)
+	now, _ := json.Marshal(p)
+	if string(old) == string(now) {
+		return false
+	}
+	rs.Partitions = p
+	src.Resources[resource] = rs
+	s.Sources[sourceName] = src
+	return true
+}
+
 // Forget drops a resource's state (a full refresh).
 func (s *State) Forget(resource string) {
 	if src, ok := s.Sources[sourceName]; ok {
@@ -175,7 +203,12 @@ func cursorText(v jsonv.Value, field string) (string, bool) {
 		return "", false
 	}
 	switch f.Kind {
-	case jsonv.KindString, jsonv.KindNumber:
+	case jsonv.KindString:
+		if f.Str == "" || f.Str == normalize.PythonNone {
+			return "", false // Python's None, as some answers print it
+		}
+		return f.Str, true
+	case jsonv.KindNumber:
 		return f.Str, true
 	case jsonv.KindBool:
 		if f.Bool {

@@ -11,6 +11,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 )
 
 // StatusLoads is how many of the last loads pipeline_status lists.
@@ -45,7 +46,11 @@ type PipelineStatusOut struct {
 	RowCounts     map[string]int64             `json:"row_counts" jsonschema:"rows per table of the dataset, system tables included"`
 	Cursors       map[string]map[string]string `json:"cursors" jsonschema:"per resource, the incremental cursor field and the last value loaded: the next run reads what is newer"`
 	SchemaVersion int                          `json:"schema_version"`
-	Next          string                       `json:"next"`
+	// What the loads alone do not tell.
+	Unfinished *pipeline.UnfinishedRun           `json:"unfinished,omitempty" jsonschema:"a run in progress, or an interrupted one that the next run_pipeline goes on with (restart: true discards it)"`
+	Incomplete map[string][]partition.Incomplete `json:"incomplete,omitempty" jsonschema:"per resource, partitions the last load could not read whole (past Secoda's cap even when split): loaded as far as Secoda answers"`
+	Partitions map[string]int                    `json:"partitions,omitempty" jsonschema:"per resource read past Secoda's 10,000-resource cap, how many partitions its list is read in"`
+	Next       string                            `json:"next"`
 }
 
 // PipelineStatus reports the pipeline's state: loads, row counts, incremental cursors.
@@ -84,16 +89,26 @@ func pipelineStatus(ctx context.Context, d *Deps, ds *dataset) (PipelineStatusOu
 	if err != nil {
 		return out, err
 	}
+	var state *pipeline.State
+	if stored.Schema != nil {
+		if state, err = pipeline.ParseState(plan, stored.State); err != nil {
+			return out, fmt.Errorf("the stored pipeline state does not parse: %w", err)
+		}
+	}
+	health, err := pipeline.ReadHealth(plan, state)
+	if err != nil {
+		return out, err
+	}
+	out.Unfinished, out.Incomplete, out.Partitions = health.Unfinished, health.Incomplete, health.Partitions
 	if stored.Schema == nil {
 		out.Next = "Nothing loaded yet: call run_pipeline (max_pages: 1 first, to check the data), then run_pipeline in full."
+		if out.Unfinished != nil {
+			out.Next = out.Unfinished.Next
+		}
 		return out, nil
 	}
 	out.Loaded = true
 	out.SchemaVersion = stored.Schema.Version
-	state, err := pipeline.ParseState(plan, stored.State)
-	if err != nil {
-		return out, fmt.Errorf("the stored pipeline state does not parse: %w", err)
-	}
 	out.Cursors = state.Cursors()
 	loads, err := dst.Loads(ctx, StatusLoads)
 	if err != nil {
@@ -113,6 +128,13 @@ func pipelineStatus(ctx context.Context, d *Deps, ds *dataset) (PipelineStatusOu
 		return out, err
 	}
 	out.Next = "Query the data: list_tables, get_table_schema, query_dataset; run_pipeline again loads what changed since."
+	switch {
+	case out.Unfinished != nil:
+		out.Next = out.Unfinished.Next
+	case len(out.Incomplete) > 0:
+		out.Next = "The data is incomplete (see incomplete): tell the user which partitions could not be read and what they can do; " +
+			"the rest can be queried with query_dataset."
+	}
 	return out, nil
 }
 
@@ -120,6 +142,9 @@ func statusText(out PipelineStatusOut) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Pipeline %s, dataset %s in %s (config %s), resources %s.\n", out.Pipeline, out.Dataset, out.Destination, out.Config,
 		strings.Join(out.Resources, ", "))
+	for _, l := range (&pipeline.Health{Unfinished: out.Unfinished, Incomplete: out.Incomplete}).Lines() {
+		b.WriteString(l + "\n")
+	}
 	if !out.Loaded {
 		b.WriteString(out.Next + "\n")
 		return b.String()

@@ -7,14 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
@@ -65,6 +63,7 @@ type PreviewEndpointOut struct {
 	PageRecords int         `json:"page_records" jsonschema:"records on the first page"`
 	Count       int         `json:"count" jsonschema:"records in all, as the server says; -1 when it does not"`
 	TotalPages  int         `json:"total_pages" jsonschema:"pages in all, as the server says; -1 when it does not"`
+	Partition   string      `json:"partition,omitempty" jsonschema:"the list is past Secoda's 10,000-resource cap: a run reads it in partitions, and this page is of this one"`
 	Records     []string    `json:"records" jsonschema:"the first records, each as compact JSON cut at 1500 characters"`
 	Truncated   bool        `json:"truncated" jsonschema:"the page has more records than shown"`
 	More        string      `json:"more,omitempty" jsonschema:"how to see more, when truncated"`
@@ -110,21 +109,20 @@ func PreviewEndpoint(d *Deps) Tool {
 			}
 			out := PreviewEndpointOut{Endpoint: r.Endpoint.Name, Resource: r.Name, Configured: configured, ListedFrom: r.Endpoint.Parent,
 				Records: []string{}, Tables: []PageTable{}}
-			records, err := previewRecords(ctx, c, r, limit, &out)
+			p, err := pipeline.Preview(ctx, plan, r, c, limit)
 			if err != nil {
 				return PreviewEndpointOut{}, "", err
 			}
-			for _, raw := range records[:min(limit, len(records))] {
+			out.Path, out.Count, out.TotalPages, out.PageRecords, out.Partition = p.Path, p.Count, p.TotalPages, p.PageRecords, p.Partition
+			for _, raw := range p.Records[:min(limit, len(p.Records))] {
 				out.Records = append(out.Records, compactRecord(raw))
 			}
 			if out.PageRecords > len(out.Records) {
 				out.Truncated = true
 				out.More = fmt.Sprintf("raise limit (at most %d) to see more of this page; run_pipeline with max_pages: 1 loads it, and query_dataset reads it", MaxPreviewRecords)
 			}
-			if out.Tables, err = previewTables(r, records); err != nil {
-				return PreviewEndpointOut{}, "", err
-			}
-			out.Normalized = len(records)
+			out.Tables = previewTables(p.Schema, p.Stats)
+			out.Normalized = len(p.Records)
 			switch {
 			case configured:
 				out.Next = "Load it with run_pipeline (max_pages: 1 first); change its filter, sort or params in " + pipeline.ConfigFileName + " and preview again."
@@ -171,83 +169,8 @@ func previewResource(d *Deps, name string) (*pipeline.Plan, pipeline.Resource, b
 	return nil, pipeline.Resource{}, false, errors.New(msg + " list_endpoints lists the endpoints of the catalog")
 }
 
-// previewRecords fetches the first page of the resource (for resource_detail, the
-// details of the first limit ids of its parent's first page) and fills out's page facts.
-func previewRecords(ctx context.Context, c *secoda.Client, r pipeline.Resource, limit int, out *PreviewEndpointOut) ([]json.RawMessage, error) {
-	list := r.Endpoint
-	params := url.Values{}
-	if list.Parent != "" {
-		list, _ = secoda.LookupEndpoint(list.Parent)
-	} else {
-		for k, v := range r.Params {
-			params[k] = v
-		}
-		if r.Filter != "" {
-			params.Set("filter", r.Filter)
-		}
-		if r.Sort != "" {
-			params.Set("sort", r.Sort)
-		}
-	}
-	var page *secoda.Page
-	for p, err := range c.Pages(ctx, secoda.PageQuery{Path: list.Path, Params: params, Selector: list.Selector}) {
-		if err != nil {
-			return nil, err
-		}
-		page = p
-		break // the first page only
-	}
-	if page == nil {
-		return nil, fmt.Errorf("%s answered no page", list.Path)
-	}
-	out.Path, out.Count, out.TotalPages, out.PageRecords = page.Path, page.Count, page.TotalPages, len(page.Records)
-	if r.Endpoint.Parent == "" {
-		return page.Records, nil
-	}
-	// resource_detail: one request per record shown, as a run makes one per id.
-	var details []json.RawMessage
-	for _, raw := range page.Records[:min(limit, len(page.Records))] {
-		v, err := jsonv.Parse(raw)
-		if err != nil {
-			return nil, fmt.Errorf("%s: a record is not JSON: %w", list.Path, err)
-		}
-		id, ok := v.Get(r.Endpoint.ParentField)
-		if !ok || id.Kind != jsonv.KindString && id.Kind != jsonv.KindNumber {
-			continue
-		}
-		path := strings.Replace(r.Endpoint.Path, "{id}", url.PathEscape(id.Str), 1)
-		detail, err := c.Get(ctx, path, nil)
-		if errors.Is(err, secoda.ErrNotFound) {
-			continue // deleted between the list and the fetch, as a run skips it
-		}
-		if err != nil {
-			return nil, err
-		}
-		details = append(details, detail)
-	}
-	return details, nil
-}
-
-// countingSink keeps no row: the preview wants the tables, not the data.
-type countingSink struct{}
-
-func (countingSink) Row(*normalize.Table, []normalize.Cell) error { return nil }
-
-// previewTables normalizes the records in memory, as a first load would, and lists the
-// tables and columns they make.
-func previewTables(r pipeline.Resource, records []json.RawMessage) ([]PageTable, error) {
-	norm := normalize.New(nil, normalize.Options{Resource: r.Name, Disposition: string(r.Disposition), PrimaryKey: r.PrimaryKey,
-		Contract: r.Contract, MaxNesting: r.MaxNesting, LoadID: "preview"}, countingSink{})
-	for i, raw := range records {
-		v, err := jsonv.Parse(raw)
-		if err != nil {
-			return nil, fmt.Errorf("record %d is not JSON: %w", i+1, err)
-		}
-		if err := norm.Record(v); err != nil {
-			return nil, err
-		}
-	}
-	schema, stats := norm.Schema(), norm.Stats()
+// previewTables lists the tables and columns the previewed records make, root first.
+func previewTables(schema *normalize.Schema, stats normalize.Stats) []PageTable {
 	out := []PageTable{}
 	for _, name := range schema.TableNames() {
 		t := schema.Tables[name]
@@ -261,7 +184,7 @@ func previewTables(r pipeline.Resource, records []json.RawMessage) ([]PageTable,
 		}
 		out = append(out, pt)
 	}
-	return out, nil
+	return out
 }
 
 // compactRecord is a record as one line of JSON, cut at MaxRecordChars.
@@ -296,6 +219,9 @@ func previewText(out PreviewEndpointOut) string {
 	fmt.Fprintf(&b, "%s (%s, %s): ", out.Resource, out.Endpoint, src)
 	if out.ListedFrom != "" {
 		fmt.Fprintf(&b, "it fetches each record of %s whole; ", out.ListedFrom)
+	}
+	if out.Partition != "" {
+		fmt.Fprintf(&b, "the list is past Secoda's 10,000-resource cap, so a run reads it in partitions, the first %s; ", out.Partition)
 	}
 	fmt.Fprintf(&b, "the first page, GET %s, has %d records", out.Path, out.PageRecords)
 	if out.Count >= 0 {

@@ -152,7 +152,7 @@ func TestPreviewEndpointResourceDetail(t *testing.T) {
 	for _, c := range out.Tables[0].Columns {
 		cols[c.Name] = true
 	}
-	if !cols["parent__id"] { // the detail view's parent object, flattened
+	if !cols["parent"] || cols["parent__id"] { // the detail view's parent: the parent's id
 		t.Fatalf("columns: %+v", out.Tables[0].Columns)
 	}
 	if txt := text(res); !strings.Contains(txt, "it fetches each record of resource_catalog whole; the first page, GET /api/v1/resource/catalog") ||

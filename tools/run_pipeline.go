@@ -12,6 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 )
 
 // RunPipelineIn is run_pipeline's input.
@@ -19,6 +20,7 @@ type RunPipelineIn struct {
 	Resources   []string `json:"resources,omitempty" jsonschema:"load only these resources of secoda_pipeline.toml (default: all)"`
 	MaxPages    int      `json:"max_pages,omitempty" jsonschema:"stop each resource after this many pages: develop with 1 or 2, then run in full (incremental cursors do not move)"`
 	FullRefresh bool     `json:"full_refresh,omitempty" jsonschema:"drop the selected resources' tables and state first, then load from scratch"`
+	Restart     bool     `json:"restart,omitempty" jsonschema:"discard what an interrupted run had read (pipeline_status shows one) instead of going on from it"`
 }
 
 // TableLoad is one table's part of a run.
@@ -33,7 +35,9 @@ type TableLoad struct {
 // ResourceLoad is one resource's part of a run.
 type ResourceLoad struct {
 	Name        string `json:"name"`
-	Pages       int    `json:"pages"`
+	Pages       int    `json:"pages" jsonschema:"pages of records read"`
+	PlanPages   int    `json:"plan_pages,omitempty" jsonschema:"pages read to split the list into partitions past Secoda's cap"`
+	Partitions  int    `json:"partitions,omitempty" jsonschema:"the queries the list was read in (more than 1 past Secoda's cap)"`
 	Records     int64  `json:"records"`
 	Skipped     int64  `json:"skipped" jsonschema:"records at or before the incremental cursor: already loaded"`
 	Truncated   bool   `json:"truncated" jsonschema:"stopped by max_pages"`
@@ -43,16 +47,19 @@ type ResourceLoad struct {
 
 // RunPipelineOut is run_pipeline's result.
 type RunPipelineOut struct {
-	Loaded          bool           `json:"loaded" jsonschema:"false when there was nothing new to load"`
-	LoadID          string         `json:"load_id"`
-	DurationSeconds float64        `json:"duration_seconds"`
-	Tables          []TableLoad    `json:"tables"`
-	Resources       []ResourceLoad `json:"resources"`
-	Requests        int64          `json:"requests"`
-	Retries         int64          `json:"retries"`
-	RateLimited     int64          `json:"rate_limited" jsonschema:"answers 429 met (each waited out)"`
-	Notes           []string       `json:"notes,omitempty"`
-	Next            string         `json:"next"`
+	Status          string                 `json:"status" jsonschema:"loaded, unchanged (nothing new), or incomplete (loaded, but partitions that could not be read whole: see incomplete)"`
+	Loaded          bool                   `json:"loaded" jsonschema:"false when there was nothing new to load"`
+	LoadID          string                 `json:"load_id"`
+	DurationSeconds float64                `json:"duration_seconds"`
+	Tables          []TableLoad            `json:"tables"`
+	Resources       []ResourceLoad         `json:"resources"`
+	Requests        int64                  `json:"requests"`
+	Retries         int64                  `json:"retries"`
+	RateLimited     int64                  `json:"rate_limited" jsonschema:"answers 429 met (each waited out)"`
+	Incomplete      []partition.Incomplete `json:"incomplete,omitempty" jsonschema:"partitions no filter got under Secoda's cap: what could be read was loaded; each says what the user can do"`
+	Resumed         bool                   `json:"resumed,omitempty" jsonschema:"the run went on from an interrupted run's pages"`
+	Notes           []string               `json:"notes,omitempty"`
+	Next            string                 `json:"next"`
 }
 
 // RunPipeline loads the configured resources into the dataset.
@@ -63,7 +70,9 @@ func RunPipeline(d *Deps) Tool {
 		Def: define[RunPipelineIn, RunPipelineOut]("run_pipeline",
 			"Load the resources of secoda_pipeline.toml from Secoda into the dataset, in one transaction: nothing is loaded unless "+
 				"everything is. Incremental where a cursor is configured. Sends progress notifications (pages, rows, retries) when "+
-				"the call has a progress token; a cancelled call loads nothing. Develop with max_pages, then run in full. On failure "+
+				"the call has a progress token; a cancelled call loads nothing, and what it read is kept: the next call goes on from "+
+				"there (restart: true discards it). Lists past Secoda's 10,000-resource cap are split into partitions by themselves; "+
+				"a result with status incomplete names what could not be read. Develop with max_pages, then run in full. On failure "+
 				"the result says why and what to do (a rejected key: ask the user to run `secoda-workbench secrets set`).", h),
 		Handler: handle(func(ctx context.Context, req mcp.CallToolRequest, in RunPipelineIn) (RunPipelineOut, string, error) {
 			if in.MaxPages < 0 {
@@ -84,7 +93,7 @@ func RunPipeline(d *Deps) Tool {
 			prog := newProgress(ctx, req)
 			info, err := pipeline.Run(ctx, plan, pipeline.RunOptions{
 				APIKey: found.Key.Reveal(), BaseURL: base, Resources: in.Resources, MaxPages: in.MaxPages,
-				FullRefresh: in.FullRefresh, Progress: prog.update, HTTPClient: d.HTTPClient, Logger: d.Logger,
+				FullRefresh: in.FullRefresh, Restart: in.Restart, Progress: prog.update, HTTPClient: d.HTTPClient, Logger: d.Logger,
 				DestinationPassword: password,
 			})
 			prog.done()
@@ -101,18 +110,22 @@ func RunPipeline(d *Deps) Tool {
 }
 
 func runOut(info *pipeline.LoadInfo) RunPipelineOut {
-	out := RunPipelineOut{Loaded: info.Loaded, LoadID: info.LoadID, DurationSeconds: info.Duration.Seconds(), Requests: info.Requests,
-		Retries: info.Retries, RateLimited: info.RateLimited, Notes: info.Notes, Tables: []TableLoad{}, Resources: []ResourceLoad{}}
+	out := RunPipelineOut{Status: info.Status(), Loaded: info.Loaded, LoadID: info.LoadID, DurationSeconds: info.Duration.Seconds(),
+		Requests: info.Requests, Retries: info.Retries, RateLimited: info.RateLimited, Notes: info.Notes, Tables: []TableLoad{},
+		Resources: []ResourceLoad{}, Incomplete: info.Incomplete(), Resumed: info.Resumed}
 	truncated := false
 	for _, t := range info.Tables {
 		out.Tables = append(out.Tables, TableLoad{Name: t.Name, Rows: t.Rows, NewTable: t.NewTable, NewColumns: t.NewColumns, VariantColumns: t.VariantColumns})
 	}
 	for _, r := range info.Resources {
-		out.Resources = append(out.Resources, ResourceLoad{Name: r.Name, Pages: r.Pages, Records: r.Records, Skipped: r.Skipped,
-			Truncated: r.Truncated, Unchanged: r.Unchanged, CursorAfter: r.CursorAfter})
+		out.Resources = append(out.Resources, ResourceLoad{Name: r.Name, Pages: r.Pages, PlanPages: r.PlanPages, Partitions: r.Partitions,
+			Records: r.Records, Skipped: r.Skipped, Truncated: r.Truncated, Unchanged: r.Unchanged, CursorAfter: r.CursorAfter})
 		truncated = truncated || r.Truncated
 	}
 	switch {
+	case len(out.Incomplete) > 0:
+		out.Next = "The load is INCOMPLETE: tell the user which partitions could not be read whole and what they can do (each " +
+			"incomplete entry says); the rest is loaded and can be queried with query_dataset."
 	case truncated:
 		out.Next = "Check the data (list_tables, preview_table, query_dataset); then run_pipeline without max_pages to load in full."
 	case !info.Loaded:

@@ -21,12 +21,17 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
 
-// Exit statuses, as interface.md promises: 0 success, 1 failure, 2 bad usage.
+// Exit statuses: 0 success, 1 failure, 2 bad usage, as interface.md promises; and 3 for
+// a run that loaded what it could but knew parts of the workspace it could not read.
 const (
-	exitOK      = 0
-	exitFailure = 1
-	exitUsage   = 2
+	exitOK         = 0
+	exitFailure    = 1
+	exitUsage      = 2
+	exitIncomplete = 3
 )
+
+// errIncomplete is a run that loaded, incompletely; its LoadInfo has said why.
+var errIncomplete = errors.New("the load is incomplete")
 
 // app is what every command needs: the streams, the environment, the keyring and the
 // redactor every line of output passes through.
@@ -84,6 +89,9 @@ func run(ctx context.Context, args []string, a *app) int {
 	if strings.HasPrefix(err.Error(), "unknown command") {
 		fmt.Fprintf(io.ErrOut, "error: %v\nRun `secoda-workbench --help` for the commands.\n", err)
 		return exitUsage
+	}
+	if errors.Is(err, errIncomplete) {
+		return exitIncomplete
 	}
 	if !errors.Is(err, errSilent) {
 		fmt.Fprintf(io.ErrOut, "error: %v\n", err)

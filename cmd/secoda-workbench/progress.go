@@ -56,7 +56,7 @@ func (p *progressPrinter) update(ev pipeline.Progress) {
 	if ev.Rows < 0 {
 		r.Rows = rows
 	}
-	if ev.TotalPages < 0 {
+	if ev.TotalPages < 0 && ev.Partitions <= 1 {
 		r.TotalPages = total // the last event does not repeat it
 	}
 	if p.io.ErrTTY {
@@ -76,6 +76,9 @@ func (p *progressPrinter) line(name string, r *resProgress) string {
 	fmt.Fprintf(&b, "%-20s page %d", name, r.Pages)
 	if r.TotalPages > 0 {
 		fmt.Fprintf(&b, "/%d", r.TotalPages)
+	}
+	if r.Partitions > 1 {
+		fmt.Fprintf(&b, " (%d of %d partitions read)", r.PartitionsDone, r.Partitions)
 	}
 	fmt.Fprintf(&b, ", %d records", r.Records)
 	if r.Skipped > 0 {

@@ -15,6 +15,7 @@ func newRunCmd(a *app) *cobra.Command {
 		resources   []string
 		maxPages    int
 		fullRefresh bool
+		restart     bool
 		asJSON      bool
 	)
 	cmd := &cobra.Command{
@@ -22,7 +23,10 @@ func newRunCmd(a *app) *cobra.Command {
 		Short: "Load the configured resources into the dataset",
 		Long: "Extract the resources of secoda_pipeline.toml from Secoda, normalize them into dlt's table layout and\n" +
 			"load them into the dataset in one transaction, incrementally where a cursor is configured.\n" +
-			"Develop with --max-pages, then run in full.",
+			"Develop with --max-pages, then run in full. An interrupted run (killed, cancelled, failed) leaves what it\n" +
+			"read in the work folder: the next run goes on from there, --restart discards it.\n\n" +
+			"Exit status: 0 loaded (or nothing new), 1 failed, 2 bad usage, 3 loaded but incomplete (parts of the\n" +
+			"workspace that no query could reach under Secoda's cap; the output names them and what to do).",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if maxPages < 0 {
@@ -43,7 +47,7 @@ func newRunCmd(a *app) *cobra.Command {
 			prog := newProgressPrinter(io)
 			info, err := pipeline.Run(cmd.Context(), plan, pipeline.RunOptions{
 				APIKey: key, BaseURL: base, Resources: splitList(resources), MaxPages: maxPages,
-				FullRefresh: fullRefresh, Progress: prog.update, DestinationPassword: password,
+				FullRefresh: fullRefresh, Restart: restart, Progress: prog.update, DestinationPassword: password,
 			})
 			prog.finish()
 			if err != nil {
@@ -52,9 +56,13 @@ func newRunCmd(a *app) *cobra.Command {
 			if asJSON {
 				enc := json.NewEncoder(io.Out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(info)
+				err = enc.Encode(info)
+			} else {
+				_, err = io.Out.Write([]byte(info.String()))
 			}
-			_, err = io.Out.Write([]byte(info.String()))
+			if err == nil && len(info.Incomplete()) > 0 {
+				return errIncomplete
+			}
 			return err
 		},
 	}
@@ -62,6 +70,7 @@ func newRunCmd(a *app) *cobra.Command {
 	fl.StringSliceVar(&resources, "resources", nil, "load only these resources (comma-separated)")
 	fl.IntVar(&maxPages, "max-pages", 0, "stop each resource after N pages (for development; cursors are not moved)")
 	fl.BoolVar(&fullRefresh, "full-refresh", false, "drop the selected resources' tables and state first")
+	fl.BoolVar(&restart, "restart", false, "discard what an interrupted run had read, instead of going on from it")
 	fl.BoolVar(&asJSON, "json", false, "print the load info as JSON")
 	return cmd
 }

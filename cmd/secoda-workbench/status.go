@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"text/tabwriter"
 	"time"
@@ -26,6 +28,7 @@ type statusReport struct {
 	Tables      map[string]int64             `json:"row_counts"`
 	Cursors     map[string]map[string]string `json:"cursors"`
 	SchemaVer   int                          `json:"schema_version"`
+	*pipeline.Health
 }
 
 type loadReport struct {
@@ -85,15 +88,20 @@ func buildStatus(cmd *cobra.Command, a *app, plan *pipeline.Plan) (*statusReport
 	if err != nil {
 		return nil, err
 	}
+	var state *pipeline.State
+	if stored.Schema != nil {
+		if state, err = pipeline.ParseState(plan, stored.State); err != nil {
+			return nil, err
+		}
+	}
+	if rep.Health, err = pipeline.ReadHealth(plan, state); err != nil {
+		return nil, err
+	}
 	if stored.Schema == nil {
 		return rep, nil
 	}
 	rep.Loaded = true
 	rep.SchemaVer = stored.Schema.Version
-	state, err := pipeline.ParseState(plan, stored.State)
-	if err != nil {
-		return nil, err
-	}
 	rep.Cursors = state.Cursors()
 	loads, err := dst.Loads(ctx, 10)
 	if err != nil {
@@ -116,6 +124,9 @@ func buildStatus(cmd *cobra.Command, a *app, plan *pipeline.Plan) (*statusReport
 
 func writeStatus(io *ioStreams, rep *statusReport) {
 	fmt.Fprintf(io.Out, "Pipeline %s, dataset %s in %s (config %s)\n", rep.Pipeline, rep.Dataset, rep.Destination, rep.Config)
+	for _, l := range rep.Health.Lines() {
+		fmt.Fprintln(io.Out, l)
+	}
 	if !rep.Loaded {
 		fmt.Fprintln(io.Out, "Nothing loaded yet: run `secoda-workbench run`.")
 		return
@@ -143,6 +154,12 @@ func writeStatus(io *ioStreams, rep *statusReport) {
 		fmt.Fprintf(tw, "  %s\t%d\n", n, rep.Tables[n])
 	}
 	tw.Flush()
+	if len(rep.Partitions) > 0 {
+		fmt.Fprintln(io.Out, "\nRead past Secoda's cap, in partitions (each with its own cursor):")
+		for _, r := range slices.Sorted(maps.Keys(rep.Partitions)) {
+			fmt.Fprintf(io.Out, "  %s: %d partitions\n", r, rep.Partitions[r])
+		}
+	}
 	if len(rep.Cursors) > 0 {
 		fmt.Fprintln(io.Out, "\nIncremental cursors:")
 		var rs []string

@@ -28,3 +28,10 @@ func Acquire(path string) (*Lock, error) {
 
 // Release removes the lock file.
 func (l *Lock) Release() { os.Remove(l.path) }
+
+// Held tells whether the lock file at path exists (without flock, a killed process's
+// lock file looks held too).
+func Held(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

@@ -5,7 +5,7 @@
 // extraction (paced by Secoda's rate limit) may take an hour.
 //
 // A package is complete only once its manifest is written; a run killed before that
-// leaves a folder the next run deletes, and the destination untouched.
+// leaves the destination untouched, and a folder the next run resumes (journal.go).
 package loadpkg
 
 import (
@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
@@ -39,13 +40,19 @@ type Writer struct {
 	dir    string
 	mu     sync.Mutex
 	tables map[string]*tableFile
+
+	jmu     sync.Mutex // the journal
+	journal *os.File
+	synced  time.Time
 }
 
 type tableFile struct {
-	f    *os.File
-	w    *bufio.Writer
-	rows int64
-	buf  []byte
+	f        *os.File
+	w        *bufio.Writer
+	rows     int64
+	bytes    int64  // written, buffered included
+	resource string // the resource whose rows these are
+	buf      []byte
 }
 
 // Create starts a package in dir, which must not exist yet.
@@ -56,7 +63,7 @@ func Create(dir string) (*Writer, error) {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the load package: %w", err)
 	}
-	return &Writer{dir: dir, tables: map[string]*tableFile{}}, nil
+	return &Writer{dir: dir, tables: map[string]*tableFile{}, synced: time.Now()}, nil
 }
 
 // Dir is the package's folder.
@@ -64,7 +71,7 @@ func (w *Writer) Dir() string { return w.dir }
 
 // Row appends one row of t; it implements normalize.Sink.
 func (w *Writer) Row(t *normalize.Table, cells []normalize.Cell) error {
-	tf, err := w.table(t.Name)
+	tf, err := w.table(t)
 	if err != nil {
 		return err
 	}
@@ -74,7 +81,8 @@ func (w *Writer) Row(t *normalize.Table, cells []normalize.Cell) error {
 		b = appendCell(b, c)
 	}
 	var head [binary.MaxVarintLen64]byte
-	if _, err := tf.w.Write(head[:binary.PutUvarint(head[:], uint64(len(b)))]); err != nil {
+	n := binary.PutUvarint(head[:], uint64(len(b)))
+	if _, err := tf.w.Write(head[:n]); err != nil {
 		return err
 	}
 	if _, err := tf.w.Write(b); err != nil {
@@ -82,10 +90,12 @@ func (w *Writer) Row(t *normalize.Table, cells []normalize.Cell) error {
 	}
 	tf.buf = b
 	tf.rows++
+	tf.bytes += int64(n + len(b))
 	return nil
 }
 
-func (w *Writer) table(name string) (*tableFile, error) {
+func (w *Writer) table(t *normalize.Table) (*tableFile, error) {
+	name := t.Name
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if tf, ok := w.tables[name]; ok {
@@ -95,7 +105,7 @@ func (w *Writer) table(name string) (*tableFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spooling table %s: %w", name, err)
 	}
-	tf := &tableFile{f: f, w: bufio.NewWriterSize(f, 256<<10)}
+	tf := &tableFile{f: f, w: bufio.NewWriterSize(f, 256<<10), resource: t.Resource}
 	w.tables[name] = tf
 	return tf, nil
 }
@@ -109,6 +119,12 @@ func (w *Writer) Finish(loadID string) (Manifest, error) {
 		m.Rows[name] = tf.rows
 		errs = append(errs, tf.w.Flush(), tf.f.Sync(), tf.f.Close())
 	}
+	w.jmu.Lock()
+	if w.journal != nil {
+		errs = append(errs, w.journal.Sync(), w.journal.Close())
+		w.journal = nil
+	}
+	w.jmu.Unlock()
 	if err := errors.Join(errs...); err != nil {
 		return m, fmt.Errorf("writing the load package: %w", err)
 	}
@@ -122,10 +138,24 @@ func (w *Writer) Finish(loadID string) (Manifest, error) {
 
 // Abort closes the files and removes the package.
 func (w *Writer) Abort() error {
+	w.Close()
+	return os.RemoveAll(w.dir)
+}
+
+// Close closes the files and leaves the package for a later run to resume.
+func (w *Writer) Close() {
+	w.mu.Lock()
 	for _, tf := range w.tables {
+		_ = tf.w.Flush()
 		tf.f.Close()
 	}
-	return os.RemoveAll(w.dir)
+	w.mu.Unlock()
+	w.jmu.Lock()
+	if w.journal != nil {
+		w.journal.Close()
+		w.journal = nil
+	}
+	w.jmu.Unlock()
 }
 
 func writeSynced(path string, b []byte) error {

@@ -132,6 +132,32 @@ func New(stored *Schema, opt Options, sink Sink) *Normalizer {
 	return n
 }
 
+// Resume makes the normalizer of a resource that an interrupted run had begun: its
+// tables as they stood at the run's last checkpoint (run), and its counts then.
+func Resume(stored, run *Schema, stats Stats, opt Options, sink Sink) *Normalizer {
+	n := New(stored, opt, sink)
+	if run != nil {
+		for name, t := range run.Tables {
+			n.tables[name] = t.Clone()
+		}
+	}
+	if stats.Rows == nil {
+		stats.Rows = map[string]int64{}
+	}
+	n.stats = stats
+	return n
+}
+
+// Changes grows with every table and column the normalizer adds, so a checkpoint
+// writes the schema again only when it changed.
+func (n *Normalizer) Changes() int {
+	c := len(n.tables)
+	for _, t := range n.tables {
+		c += len(t.Columns)
+	}
+	return c
+}
+
 // Schema is the resource's tables as they stand, in a schema of their own.
 func (n *Normalizer) Schema() *Schema {
 	s := NewSchema()
@@ -287,7 +313,11 @@ func (n *Normalizer) flatten(rs *rowState, node *pathNode, obj jsonv.Value, leve
 				rs.lists = append(rs.lists, listRef{node: child, items: v.Items})
 			}
 		default:
-			if err := n.set(rs, child, scalarCell(v)); err != nil {
+			c := scalarCell(v)
+			if c.Null() {
+				continue // "None": a null, as above
+			}
+			if err := n.set(rs, child, c); err != nil {
 				return err
 			}
 		}

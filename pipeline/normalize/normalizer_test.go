@@ -316,3 +316,45 @@ func TestRootIDsAreUnique(t *testing.T) {
 		seen[r["_dlt_id"]] = true
 	}
 }
+
+// TestPythonSentinelsAreTheirValues: the strings "None", "True" and "False" that
+// Secoda's API prints for Python values load as null, true and false: a timestamp column
+// gets no text variant for "None", a flag gets a bool column, and a text column keeps
+// "True" and "False" as they were written. Everywhere: root columns, nested objects,
+// lists of scalars.
+func TestPythonSentinelsAreTheirValues(t *testing.T) {
+	n, sink := normalizeAll(t, nil, Options{Resource: "user", Disposition: "merge", PrimaryKey: "id"},
+		`{"id": "a", "last_login": "None", "pending": "False", "note": "hello", "meta": {"seen": "None"}, "tags": ["x", "None"]}`,
+		`{"id": "b", "last_login": "2026-05-01T10:00:00.000001Z", "pending": "True", "note": "True", "meta": {"seen": "2026-05-01T10:00:00Z"}}`,
+		`{"id": "c", "last_login": "None", "pending": false, "note": "False"}`)
+	root := n.Schema().Tables["user"]
+	types := map[string]DataType{}
+	for _, c := range root.Columns {
+		types[c.Name] = c.Type
+	}
+	if types["last_login"] != Timestamp || types["pending"] != Bool || types["note"] != Text || types["meta__seen"] != Timestamp {
+		t.Fatalf("columns: %v", types)
+	}
+	for _, c := range root.Columns {
+		if c.Variant {
+			t.Fatalf("a variant column %s: a sentinel did not read as its value", c.Name)
+		}
+	}
+	rows := sink.rows["user"]
+	if rows[0]["last_login"] != nil || rows[2]["last_login"] != nil || rows[1]["last_login"] == nil {
+		t.Errorf("last_login: %v %v %v", rows[0]["last_login"], rows[1]["last_login"], rows[2]["last_login"])
+	}
+	if rows[0]["pending"] != false || rows[1]["pending"] != true || rows[2]["pending"] != false {
+		t.Errorf("pending: %v %v %v", rows[0]["pending"], rows[1]["pending"], rows[2]["pending"])
+	}
+	if rows[0]["note"] != "hello" || rows[1]["note"] != "True" || rows[2]["note"] != "False" {
+		t.Errorf("a text column changed its words: %q %q", rows[1]["note"], rows[2]["note"])
+	}
+	if _, ok := rows[0]["meta__seen"]; ok {
+		t.Errorf("a nested \"None\": %v", rows[0]["meta__seen"])
+	}
+	tags := sink.rows["user__tags"]
+	if len(tags) != 2 || tags[0]["value"] != "x" || tags[1]["value"] != nil {
+		t.Errorf("a \"None\" list item: %v", tags)
+	}
+}

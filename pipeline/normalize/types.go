@@ -21,6 +21,14 @@ const (
 	JSON      DataType = "json"
 )
 
+// Python's None, True and False as Secoda's Django API sometimes prints them, in
+// strings ("last_login": "None", "pending": "False"): read as null, true and false.
+const (
+	PythonNone  = "None"
+	PythonTrue  = "True"
+	PythonFalse = "False"
+)
+
 // DataTypes lists the types, for messages.
 var DataTypes = []DataType{Text, BigInt, Double, Bool, Timestamp, JSON}
 
@@ -71,6 +79,8 @@ func boolCell(b bool) Cell {
 
 // scalarCell types a JSON scalar as dlt would: integers as bigint (past int64, double),
 // other numbers as double, ISO 8601 date-times as timestamp, other strings as text.
+// Where dlt does not: Python's None, True and False printed as strings are null, true
+// and false (a text column gets "True" and "False" back, as dlt writes booleans there).
 func scalarCell(v jsonv.Value) Cell {
 	switch v.Kind {
 	case jsonv.KindBool:
@@ -84,6 +94,14 @@ func scalarCell(v jsonv.Value) Cell {
 		f, _ := strconv.ParseFloat(v.Str, 64)
 		return doubleCell(f)
 	case jsonv.KindString:
+		switch v.Str {
+		case PythonNone:
+			return Cell{}
+		case PythonTrue:
+			return boolCell(true)
+		case PythonFalse:
+			return boolCell(false)
+		}
 		if t, ok := parseISOTimestamp(v.Str); ok {
 			return timeCell(t)
 		}

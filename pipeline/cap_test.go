@@ -1,0 +1,178 @@
+package pipeline_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
+	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
+)
+
+// walk lists the ids of an endpoint's records by the simulator's own data, with no code
+// of the pipeline's, keeping those keep accepts (nil: all).
+func walk(p *project, endpoint string, keep func(map[string]any) bool) map[string]bool {
+	ids := map[string]bool{}
+	p.sim.Walk(endpoint, func(rec map[string]any) bool {
+		if keep == nil || keep(rec) {
+			ids[rec["id"].(string)] = true
+		}
+		return true
+	})
+	return ids
+}
+
+// loadedIDs reads the ids of a root table, failing on an id loaded twice.
+func loadedIDs(t *testing.T, p *project, table string) map[string]bool {
+	t.Helper()
+	ids := map[string]bool{}
+	for _, row := range p.query(t, "SELECT id FROM "+table) {
+		id := row[0].(string)
+		if ids[id] {
+			t.Fatalf("%s holds %s twice", table, id)
+		}
+		ids[id] = true
+	}
+	return ids
+}
+
+// sameIDs fails with what is missing or extra.
+func sameIDs(t *testing.T, what string, got, want map[string]bool) {
+	t.Helper()
+	var missing, extra []string
+	for id := range want {
+		if !got[id] {
+			missing = append(missing, id)
+		}
+	}
+	for id := range got {
+		if !want[id] {
+			extra = append(extra, id)
+		}
+	}
+	if len(missing) > 0 || len(extra) > 0 {
+		t.Fatalf("%s: %d loaded, %d in the workspace; %d missing (e.g. %v), %d extra (e.g. %v)", what, len(got), len(want),
+			len(missing), missing[:min(3, len(missing))], len(extra), extra[:min(3, len(extra))])
+	}
+}
+
+// catalogInfo is the resource_catalog part of a run.
+func catalogInfo(t *testing.T, info *pipeline.LoadInfo) pipeline.ResourceInfo {
+	t.Helper()
+	for _, r := range info.Resources {
+		if r.Name == "resource_catalog" {
+			return r
+		}
+	}
+	t.Fatalf("no resource_catalog in %+v", info.Resources)
+	return pipeline.ResourceInfo{}
+}
+
+// storedPlan is a resource's plan in the stored state.
+func storedPlan(t *testing.T, p *project, resource string) *partition.Plan {
+	t.Helper()
+	stored, err := p.dest().ReadStored(t.Context(), p.plan.PipelineName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := pipeline.ParseState(p.plan, stored.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Plan(resource)
+}
+
+// TestAMediumWorkspaceLoadsWhole: a newcomer's run with the defaults against a
+// workspace past the cap loads every catalog resource the simulator holds, each once,
+// within 1.1x the requests an uncapped catalog would take (plus the queries that plan
+// the partitions); the second run of the unchanged workspace makes one request per
+// partition and one for the sweep, and loads nothing.
+func TestAMediumWorkspaceLoadsWhole(t *testing.T) {
+	p := newProject(t, simulator.Options{Size: simulator.Medium, Seed: 31}, "[resources.resource_catalog]\n")
+	want := walk(p, "resource_catalog", nil)
+	if len(want) <= 3*simulator.DefaultCatalogCap {
+		t.Fatalf("the medium workspace holds %d catalog resources: not a test of the cap", len(want))
+	}
+	info := p.run(t, pipeline.RunOptions{})
+	sameIDs(t, "resource_catalog", loadedIDs(t, p, "resource_catalog"), want)
+	ci := catalogInfo(t, info)
+	minimum := (len(want) + simulator.DefaultPageSize - 1) / simulator.DefaultPageSize
+	if ci.Partitions < 3 || float64(ci.Pages) > 1.1*float64(minimum) || info.Requests != int64(ci.Pages+ci.PlanPages) || ci.PlanPages > 40 {
+		t.Fatalf("%d resources: %d partitions, %d data pages (uncapped minimum %d), %d plan pages, %d requests",
+			len(want), ci.Partitions, ci.Pages, minimum, ci.PlanPages, info.Requests)
+	}
+	if len(info.Incomplete()) > 0 || info.Status() != "loaded" || !strings.Contains(info.String(), "is LOADED and contains no failed jobs") {
+		t.Fatalf("status %s, incomplete %v", info.Status(), info.Incomplete())
+	}
+	var js struct {
+		DataPages int `json:"data_pages"`
+		PlanPages int `json:"plan_pages"`
+	}
+	b, _ := json.Marshal(info)
+	if err := json.Unmarshal(b, &js); err != nil || js.DataPages != ci.Pages || js.PlanPages != ci.PlanPages {
+		t.Fatalf("--json pages: %s", b)
+	}
+	t.Logf("%d resources, %d partitions: %d data pages (minimum %d), %d plan pages", len(want), ci.Partitions, ci.Pages, minimum, ci.PlanPages)
+
+	plan := storedPlan(t, p, "resource_catalog")
+	if plan == nil || len(plan.Parts) != ci.Partitions {
+		t.Fatalf("the stored plan: %+v", plan)
+	}
+	before := p.sim.Stats().Requests
+	info = p.run(t, pipeline.RunOptions{})
+	made := p.sim.Stats().Requests - before
+	if info.Loaded || made > int64(len(plan.Parts)+1) {
+		t.Fatalf("the second run of an unchanged workspace: loaded %v, %d requests for %d partitions", info.Loaded, made, len(plan.Parts))
+	}
+}
+
+// TestAUserFilterAndASmallCap: the user's own filter is combined with every partition,
+// and a cap small enough to need three levels of splitting (entity type, integration,
+// parent tables) still loads every resource the filter selects.
+func TestAUserFilterAndASmallCap(t *testing.T) {
+	const cap = 2000
+	filter := `{"operator":"or","operands":[{"operator":"exact","field":"entity_type","value":"column"},{"operator":"exact","field":"entity_type","value":"table"}]}`
+	p := newProject(t, simulator.Options{Size: simulator.Medium, Seed: 32, CatalogCap: cap},
+		fmt.Sprintf("[resources.resource_catalog]\nfilter = %q\n", filter))
+	cfg := strings.Replace(readFile(t, p.plan.File), "rate_limit = 0\n", fmt.Sprintf("rate_limit = 0\ncatalog_cap = %d\n", cap), 1)
+	p.writeConfig(t, cfg)
+	want := walk(p, "resource_catalog", func(r map[string]any) bool { return r["entity_type"] == "column" || r["entity_type"] == "table" })
+	info := p.run(t, pipeline.RunOptions{})
+	sameIDs(t, "resource_catalog (columns and tables)", loadedIDs(t, p, "resource_catalog"), want)
+	plan := storedPlan(t, p, "resource_catalog")
+	levels := 0
+	for _, part := range plan.Parts {
+		levels = max(levels, len(part.Where))
+		if part.Status != partition.StatusComplete && part.Status != partition.StatusWindowed {
+			t.Errorf("partition %s: %s", part.Label, part.Status)
+		}
+	}
+	if levels < 3 || len(info.Incomplete()) > 0 {
+		t.Fatalf("partitions split %d levels deep (want 3); incomplete %v", levels, info.Incomplete())
+	}
+}
+
+// TestALowerCapIsFoundWithoutConfiguration: a deployment that caps lower than the
+// documented 10,000 is found out (the parts of a query add up to more than it) and the
+// workspace still loads whole, with a note saying so.
+func TestALowerCapIsFoundWithoutConfiguration(t *testing.T) {
+	p := newProject(t, simulator.Options{Size: simulator.Medium, Seed: 33, CatalogCap: 3000}, "[resources.resource_catalog]\n")
+	want := walk(p, "resource_catalog", nil)
+	info := p.run(t, pipeline.RunOptions{})
+	sameIDs(t, "resource_catalog", loadedIDs(t, p, "resource_catalog"), want)
+	if !strings.Contains(strings.Join(info.Notes, "\n"), "taking 3000 as Secoda's cap") {
+		t.Fatalf("no note of the cap found: %v", info.Notes)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
