@@ -176,3 +176,149 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// smallCapped is the small workspace under a small cap, told in the config too: many
+// partitions from few resources.
+func smallCapped(t *testing.T, seed uint64, cap int, resources string) *project {
+	t.Helper()
+	p := newProject(t, simulator.Options{Seed: seed, CatalogCap: cap}, resources)
+	p.writeConfig(t, strings.Replace(readFile(t, p.plan.File), "rate_limit = 0\n", fmt.Sprintf("rate_limit = 0\ncatalog_cap = %d\n", cap), 1))
+	return p
+}
+
+// TestAResourceMovedBetweenRuns: a column re-parented to a table of another partition,
+// and a glossary term re-typed as a table, are one row each after the next run, with
+// their new values, and nothing else changed.
+func TestAResourceMovedBetweenRuns(t *testing.T) {
+	p := smallCapped(t, 34, 30, "[resources.resource_catalog]\n")
+	p.run(t, pipeline.RunOptions{})
+	plan := storedPlan(t, p, "resource_catalog")
+	// A column of one group of parents, and a parent of another group.
+	var column, otherTable string
+	for _, part := range plan.Parts {
+		for _, w := range part.Where {
+			if w.Field != partition.FieldParent || len(w.In) == 0 {
+				continue
+			}
+			if column == "" {
+				column = p.query(t, fmt.Sprintf("SELECT id FROM resource_catalog WHERE parent_id = '%s' LIMIT 1", w.In[0]))[0][0].(string)
+			} else if otherTable == "" {
+				otherTable = w.In[0]
+			}
+		}
+	}
+	if column == "" || otherTable == "" {
+		t.Fatalf("no two groups of parents in the plan: %+v", plan.Parts)
+	}
+	term := p.query(t, "SELECT id FROM resource_catalog WHERE entity_type = 'glossary' LIMIT 1")[0][0].(string)
+	p.patch(t, "resource/all/"+column, fmt.Sprintf(`{"parent": %q}`, otherTable))
+	p.patch(t, "resource/all/"+term, `{"entity_type": "table"}`)
+	before := p.count(t, "resource_catalog")
+	info := p.run(t, pipeline.RunOptions{})
+	if !info.Loaded {
+		t.Fatal("the moves were not loaded")
+	}
+	sameIDs(t, "resource_catalog", loadedIDs(t, p, "resource_catalog"), walk(p, "resource_catalog", nil))
+	if got := p.count(t, "resource_catalog"); got != before {
+		t.Fatalf("%d rows after the moves, %d before", got, before)
+	}
+	if got := p.query(t, fmt.Sprintf("SELECT parent_id FROM resource_catalog WHERE id = '%s'", column))[0][0]; got != otherTable {
+		t.Fatalf("the re-parented column's parent_id: %v, want %s", got, otherTable)
+	}
+	if got := p.query(t, fmt.Sprintf("SELECT entity_type FROM resource_catalog WHERE id = '%s'", term))[0][0]; got != "table" {
+		t.Fatalf("the re-typed term's entity_type: %v", got)
+	}
+}
+
+// TestAnUnsplittablePartitionIsIncomplete: a table wider than twice the cap has columns
+// no query reaches. The run loads what it can read and says so: INCOMPLETE in the
+// LoadInfo (not "LOADED ... no failed jobs"), the partition named with the count seen and
+// what to do, kept in the state for status, and said again by the next run.
+func TestAnUnsplittablePartitionIsIncomplete(t *testing.T) {
+	const cap = 500
+	p := newProject(t, simulator.Options{Size: simulator.Medium, Seed: 35, CatalogCap: cap}, "[resources.resource_catalog]\n")
+	p.writeConfig(t, strings.Replace(readFile(t, p.plan.File), "rate_limit = 0\n", fmt.Sprintf("rate_limit = 0\ncatalog_cap = %d\n", cap), 1))
+	// The widest table, by the simulator's own data.
+	children := map[string]int{}
+	p.sim.Walk("resource_catalog", func(rec map[string]any) bool {
+		if pid, ok := rec["parent_id"].(string); ok && rec["entity_type"] == "column" {
+			children[pid]++
+		}
+		return true
+	})
+	wide, widest := "", 0
+	for id, n := range children {
+		if n > widest {
+			wide, widest = id, n
+		}
+	}
+	if widest <= 2*cap {
+		t.Fatalf("the widest table has %d columns: splittable under a cap of %d", widest, cap)
+	}
+	info := p.run(t, pipeline.RunOptions{})
+	text := info.String()
+	inc := info.Incomplete()
+	if len(inc) != 1 || info.Status() != "incomplete" || strings.Contains(text, "contains no failed jobs") || !strings.Contains(text, "is INCOMPLETE") {
+		t.Fatalf("status %s, incomplete %+v:\n%s", info.Status(), inc, text)
+	}
+	i := inc[0]
+	if !strings.Contains(i.Label, wide) || i.Read != 2*cap || i.Count != cap || !strings.Contains(i.Hint, "filter") || !strings.Contains(text, i.Label) {
+		t.Fatalf("the incomplete partition: %+v (the wide table %s has %d columns)", i, wide, widest)
+	}
+	// Everything else is there; of the wide table, what could be read.
+	want := walk(p, "resource_catalog", func(r map[string]any) bool { return r["parent_id"] != wide || r["entity_type"] != "column" })
+	got := loadedIDs(t, p, "resource_catalog")
+	if n := p.query(t, fmt.Sprintf("SELECT count(*) FROM resource_catalog WHERE parent_id = '%s' AND entity_type = 'column'", wide))[0][0]; n != int64(2*cap) {
+		t.Fatalf("%v columns of the wide table loaded, want the %d two windows read", n, 2*cap)
+	}
+	for id := range want {
+		if !got[id] {
+			t.Fatalf("%s, outside the incomplete partition, is missing", id)
+		}
+	}
+	state := storedState(t, p)
+	if parts := state.IncompleteParts()["resource_catalog"]; len(parts) != 1 || parts[0].Partition != i.Partition {
+		t.Fatalf("the state keeps %+v", parts)
+	}
+	health, err := pipeline.ReadHealth(p.plan, state)
+	if err != nil || !strings.Contains(strings.Join(health.Lines(), "\n"), "INCOMPLETE: resource_catalog has 1 partition(s)") {
+		t.Fatalf("health: %v %v", health, err)
+	}
+	// The next run, with nothing new, says it again.
+	info = p.run(t, pipeline.RunOptions{})
+	if len(info.Incomplete()) != 1 || !strings.Contains(info.String(), "INCOMPLETE") {
+		t.Fatalf("the second run forgot: %s", info.String())
+	}
+}
+
+func storedState(t *testing.T, p *project) *pipeline.State {
+	t.Helper()
+	stored, err := p.dest().ReadStored(t.Context(), p.plan.PipelineName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := pipeline.ParseState(p.plan, stored.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestResourceDetailCoversEveryPartition: resource_detail fetches every resource the
+// partitions list, past the cap.
+func TestResourceDetailCoversEveryPartition(t *testing.T) {
+	p := smallCapped(t, 36, 30, "[resources.resource_detail]\n")
+	info := p.run(t, pipeline.RunOptions{})
+	var ri pipeline.ResourceInfo
+	for _, r := range info.Resources {
+		ri = r
+	}
+	if ri.Partitions < 3 {
+		t.Fatalf("resource_detail's list was read in %d partitions", ri.Partitions)
+	}
+	sameIDs(t, "resource_detail", loadedIDs(t, p, "resource_detail"), walk(p, "resource_catalog", nil))
+	// Details show parent as an id.
+	if n := p.query(t, "SELECT count(*) FROM resource_detail WHERE parent IS NOT NULL AND length(parent) = 36")[0][0]; n == int64(0) {
+		t.Fatal("no detail carries its parent's id")
+	}
+}

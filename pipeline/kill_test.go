@@ -35,6 +35,16 @@ func TestHelperProcess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	case "resume": // a plain run, which goes on from an interrupted one
+		plan, err := pipeline.LoadConfig(os.Getenv("PIPELINE_TEST_CONFIG"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = pipeline.Run(context.Background(), plan, pipeline.RunOptions{APIKey: os.Getenv("PIPELINE_TEST_KEY"),
+			DestinationPassword: os.Getenv(pipeline.EnvDestinationPassword)})
+		if err != nil {
+			t.Fatal(err)
+		}
 	case "hold":
 		db, err := sql.Open("duckdb", os.Getenv("PIPELINE_TEST_DB"))
 		if err != nil {

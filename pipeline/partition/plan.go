@@ -173,10 +173,14 @@ func (p *Plan) IncompleteParts() []Incomplete {
 }
 
 func incompleteOf(p Partition, cap int) Incomplete {
+	leaveOut := "a filter that leaves it out"
+	if c, ok := constraint(p.Where, FieldParent); ok && c.Single() != "" {
+		leaveOut = fmt.Sprintf(`filter = '{"operator":"not","operands":[{"operator":"exact","field":"parent_id","value":%q}]}'`, c.Single())
+	}
 	return Incomplete{Partition: p.ID, Label: p.Label, Filter: Filter(p.Where).String(), Count: p.Count, Read: p.Read,
-		Reason: fmt.Sprintf("no filter splits it under Secoda's cap of %d resources a query", cap),
-		Hint: "what could be read was loaded; leave it out with the resource's filter in secoda_pipeline.toml " +
-			"(e.g. not parent_id exact <id>), or ask Secoda support to raise the cap for the workspace"}
+		Reason: fmt.Sprintf("no filter splits it under Secoda's cap of %d resources a query, and reading it from both ends of its id order did not meet", cap),
+		Hint: "What could be read was loaded. To stop the run saying so, give the resource in secoda_pipeline.toml " + leaveOut +
+			" (combined by \"and\" with any filter it has), or ask Secoda support to raise the cap for the workspace"}
 }
 
 // label describes a partition for people: "entity_type column, integration Snowflake 1,

@@ -97,6 +97,7 @@ type Options struct {
 type Item struct {
 	Partition string       // the partition's id, "sweep" for the closing sweep
 	Label     string       // the partition described for people
+	Where     []Constraint // the partition's constraints
 	Page      *secoda.Page // nil for a change of plan
 	Records   []jsonv.Value
 	// Keep tells which records to load: those newer than the partition's cursor.
@@ -194,7 +195,7 @@ type task struct {
 type node struct {
 	id     string
 	where  []Constraint
-	sample []jsonv.Value // its first page's records
+	sample []sampled // what its first page shows
 	count  int
 	// reuse is the partition of the last run this node splits again.
 	reuse string
@@ -223,7 +224,43 @@ type leaf struct {
 	cursor  string // the newest cursor value read, this run
 	stopAt  string // the cursor this run reads down to ("" for everything)
 	window  bool
-	reused  bool // a partition of the last run's plan
+	reused  bool      // a partition of the last run's plan
+	sample  []sampled // its first page, should it turn out capped once read
+}
+
+// sampled is what a split needs of a record of a capped query's first page.
+type sampled struct {
+	values [3]string // entity_type, integration_id, parent_id
+	cursor string
+}
+
+var sampleFields = [3]string{FieldEntityType, FieldIntegration, FieldParent}
+
+func (s sampled) parent() string { return s.values[2] }
+
+func (s sampled) get(field string) string {
+	for i, f := range sampleFields {
+		if f == field {
+			return s.values[i]
+		}
+	}
+	return ""
+}
+
+// sampleOf keeps of a page's records what a split needs, and none of the page's bytes.
+func sampleOf(records []jsonv.Value, cursor string) []sampled {
+	out := make([]sampled, len(records))
+	for i, v := range records {
+		for j, f := range sampleFields {
+			s, _ := recordField(v, f)
+			out[i].values[j] = strings.Clone(s)
+		}
+		if cursor != "" {
+			c, _ := text(v, cursor)
+			out[i].cursor = strings.Clone(c)
+		}
+	}
+	return out
 }
 
 // fetched is a page with its records parsed.
@@ -521,10 +558,8 @@ func (r *Reader) releaseLocked() []*task {
 func (r *Reader) parentTypesLocked(n *node) map[string]bool {
 	types := map[string]bool{}
 	for _, v := range n.sample {
-		if pid, ok := recordField(v, FieldParent); ok {
-			if p, ok := r.registry[pid]; ok && p.Type != "" {
-				types[p.Type] = true
-			}
+		if p, ok := r.registry[v.parent()]; ok && p.Type != "" {
+			types[p.Type] = true
 		}
 	}
 	return types
@@ -578,7 +613,7 @@ func (r *Reader) do(ctx context.Context, t *task) error {
 // classify decides what a probed node is: a partition to read (its first page handed
 // over as data), or a query to split.
 func (r *Reader) classify(ctx context.Context, n *node, f *fetched) error {
-	n.sample, n.count = f.records, f.page.Count
+	n.sample, n.count = sampleOf(f.records, r.opt.Cursor), f.page.Count
 	r.learnPageSize(f.page)
 	if r.capped(f.page) || r.speculative(n, f.page) {
 		r.spent()
@@ -836,11 +871,15 @@ func (r *Reader) take1(l *leaf, f *fetched) (bool, error) {
 				l.lastAsc = l.prevID
 			} else if l.lastAsc != "" && id <= l.lastAsc {
 				stop = true // the two ends met: the partition is read whole
+				keep[i] = false
 			}
 		}
 		if p, ok := parentOf(v); ok {
 			parents = append(parents, p)
 		}
+	}
+	if l.number == 1 && l.phase == "" && l.stopAt == "" {
+		l.sample = sampleOf(f.records, r.opt.Cursor)
 	}
 	l.read += len(f.records)
 	if f.page.Count >= 0 && !l.window {
@@ -862,7 +901,7 @@ func (r *Reader) take1(l *leaf, f *fetched) (bool, error) {
 	d := &delta{Op: "page", ID: l.p.ID, Started: true, Next: l.next, Number: l.number, Phase: l.phase, LastAsc: l.lastAsc,
 		PrevID: l.prevID, Unordered: !l.ordered, Read: l.read, Cursor: l.cursor, Count: l.p.Count, Parents: parents,
 		Data: r.dataPages, Plan: r.planPages}
-	r.emitLocked(&Item{Partition: l.p.ID, Label: l.p.Label, Page: f.page, Records: f.records, Keep: keep, Delta: d.json(),
+	r.emitLocked(&Item{Partition: l.p.ID, Label: l.p.Label, Where: l.p.Where, Page: f.page, Records: f.records, Keep: keep, Delta: d.json(),
 		Progress: Progress{TotalPages: f.page.TotalPages}})
 	r.mu.Unlock()
 	return more, nil
@@ -936,7 +975,7 @@ func (r *Reader) lateCap(l *leaf) *node {
 	}
 	r.dropLeafLocked(l.p.ID)
 	n := r.newNodeLocked(l.p.Where)
-	n.count, n.read = l.p.Count, l.read
+	n.count, n.read, n.sample = l.p.Count, l.read, l.sample
 	d := &delta{Op: "plan", Drop: []string{l.p.ID}, Nodes: []nodeRec{{ID: n.id, Where: n.where}}, Cap: r.cap, NextID: r.nextID}
 	r.emitLocked(&Item{Delta: d.json()})
 	return n
@@ -979,7 +1018,7 @@ func (r *Reader) dropLeafLocked(id string) {
 func (r *Reader) markDone(l *leaf, status string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	l.done = true
+	l.done, l.sample = true, nil
 	l.p.Status = status
 	if status == StatusIncomplete {
 		l.p.Read = l.read
@@ -994,7 +1033,7 @@ func (r *Reader) resplit(ctx context.Context, l *leaf, f *fetched) error {
 	r.mu.Lock()
 	r.dropLeafLocked(l.p.ID)
 	n := r.newNodeLocked(l.p.Where)
-	n.reuse, n.sample, n.count = l.p.ID, f.records, f.page.Count
+	n.reuse, n.sample, n.count = l.p.ID, sampleOf(f.records, r.opt.Cursor), f.page.Count
 	d := &delta{Op: "plan", Drop: []string{l.p.ID}, Nodes: []nodeRec{{ID: n.id, Where: n.where}}, NextID: r.nextID}
 	r.emitLocked(&Item{Delta: d.json()})
 	r.mu.Unlock()

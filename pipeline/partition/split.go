@@ -52,8 +52,8 @@ func (r *Reader) markSweep(n *node) {
 	}
 	m0 := ""
 	for _, v := range n.sample {
-		if c, ok := text(v, r.opt.Cursor); ok && (m0 == "" || r.opt.Compare(c, m0) > 0) {
-			m0 = strings.Clone(c)
+		if c := v.cursor; c != "" && (m0 == "" || r.opt.Compare(c, m0) > 0) {
+			m0 = c
 		}
 	}
 	if m0 == "" {
@@ -87,8 +87,7 @@ func (r *Reader) splitSampled(ctx context.Context, n *node, field string) (bool,
 		}
 	}
 	for _, v := range n.sample {
-		s, _ := recordField(v, field)
-		add(strings.Clone(s))
+		add(v.get(field))
 	}
 	if field == FieldIntegration {
 		if err := r.loadIntegrations(ctx); err != nil {
@@ -166,7 +165,7 @@ func (r *Reader) adopt(n *node, kids []probed) error {
 		if r.cappedLocked(k.f) {
 			r.spentLocked()
 			child := r.newNodeLocked(k.where)
-			child.sample, child.count = k.f.records, k.f.page.Count
+			child.sample, child.count = sampleOf(k.f.records, r.opt.Cursor), k.f.page.Count
 			d.Nodes = append(d.Nodes, nodeRec{ID: child.id, Where: child.where})
 			tasks = append(tasks, &task{kind: splitTask, node: child})
 			continue
@@ -212,10 +211,8 @@ func (r *Reader) splitParents(ctx context.Context, n *node) error {
 	r.mu.Lock()
 	types := map[string]bool{}
 	for _, v := range n.sample {
-		if pid, ok := recordField(v, FieldParent); ok {
-			if p, ok := r.registry[pid]; ok && p.Type != "" {
-				types[p.Type] = true
-			}
+		if p, ok := r.registry[v.parent()]; ok && p.Type != "" {
+			types[p.Type] = true
 		}
 	}
 	if n.tried == 0 || len(types) == 0 && n.tried != len(r.registry)+1 {

@@ -224,8 +224,10 @@ func (s *Server) serveOne(w http.ResponseWriter, r *http.Request, rt *route, id 
 	}
 }
 
-// readOnlyFields are ignored in a PATCH, as Secoda's serializers do.
-var readOnlyFields = map[string]bool{"id": true, "created_at": true, "updated_at": true, "workspace_id": true, "entity_type": true}
+// readOnlyFields are ignored in a PATCH, as Secoda's serializers do. entity_type is
+// writable here (whether Secoda lets it be is not documented), so that a test can move
+// a resource from one entity type's partition to another's.
+var readOnlyFields = map[string]bool{"id": true, "created_at": true, "updated_at": true, "workspace_id": true}
 
 // patch applies the fields the record has (others are ignored, as a DRF serializer
 // ignores unknown fields) and moves updated_at to now, always forward.
@@ -240,6 +242,10 @@ func (s *Server) patch(idx int, v view, body map[string]json.RawMessage) record 
 		}
 		if _, ok := current.get(k); !ok {
 			continue
+		}
+		// A detail's parent is the lists' parent_id: one field, kept under the lists' name.
+		if k == "parent" && v == viewDetail {
+			k = "parent_id"
 		}
 		c.fields = c.fields.set(k, decodePatchValue(raw))
 	}

@@ -417,7 +417,11 @@ func cmpUint(a, b uint64) int {
 // valueLocked reads one field cheaply where it can, changes included.
 func (s *Server) valueLocked(idx int, field string, v view) (any, bool) {
 	if c := s.changes[idx]; c != nil {
-		if val, ok := c.fields.get(field); ok {
+		key := field
+		if field == "parent" && v == viewDetail {
+			key = "parent_id"
+		}
+		if val, ok := c.fields.get(key); ok {
 			return val, true
 		}
 		if field == "updated_at" && !c.updatedAt.IsZero() {
@@ -432,7 +436,13 @@ func (s *Server) renderLocked(idx int, v view) record {
 	rec := s.ws.render(idx, v)
 	if c := s.changes[idx]; c != nil {
 		for _, f := range c.fields {
-			rec = rec.set(f.k, f.v)
+			k := f.k
+			if k == "parent_id" && v == viewDetail {
+				k = "parent"
+			}
+			if _, ok := rec.get(k); ok { // a field of another view stays there
+				rec = rec.set(k, f.v)
+			}
 		}
 		if !c.updatedAt.IsZero() {
 			if _, ok := rec.get("updated_at"); ok {

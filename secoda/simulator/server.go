@@ -98,7 +98,7 @@ type Stats struct {
 // Server is the simulated API. It is safe for concurrent use.
 type Server struct {
 	ws       *Workspace
-	keys     [][]byte
+	keys     atomic.Pointer[[][]byte]
 	pageSize int
 	cap      int
 	capMode  CapMode
@@ -158,11 +158,8 @@ func New(opts Options) (*Server, error) {
 		rng:        rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9E3779B97F4A7C15)),
 		changes:    map[int]*change{},
 	}
-	for _, k := range opts.APIKeys {
-		if strings.TrimSpace(k) == "" {
-			return nil, fmt.Errorf("an accepted API key is empty")
-		}
-		s.keys = append(s.keys, []byte(k))
+	if err := s.SetAPIKeys(opts.APIKeys...); err != nil {
+		return nil, err
 	}
 	if s.pageSize <= 0 {
 		s.pageSize = DefaultPageSize
@@ -444,6 +441,22 @@ func (s *Server) match(path string) (*route, string) {
 	return nil, ""
 }
 
+// SetAPIKeys changes the keys a running server accepts: a key rotated, or revoked.
+func (s *Server) SetAPIKeys(keys ...string) error {
+	var ks [][]byte
+	for _, k := range keys {
+		if strings.TrimSpace(k) == "" {
+			return fmt.Errorf("an accepted API key is empty")
+		}
+		ks = append(ks, []byte(k))
+	}
+	if len(ks) == 0 {
+		return fmt.Errorf("the simulator needs at least one API key to accept")
+	}
+	s.keys.Store(&ks)
+	return nil
+}
+
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	h := r.Header.Get("Authorization")
 	if h == "" {
@@ -452,7 +465,7 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	}
 	scheme, token, _ := strings.Cut(h, " ")
 	if strings.EqualFold(scheme, "Bearer") {
-		for _, k := range s.keys {
+		for _, k := range *s.keys.Load() {
 			if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), k) == 1 {
 				return true
 			}
