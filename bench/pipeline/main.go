@@ -10,6 +10,12 @@
 //
 // PostgreSQL needs -pg-url (a superuser's URL, without the password) and the password
 // in SECODA_DESTINATION_PASSWORD; a database is created for the run and dropped after.
+//
+// With -capped it measures instead a whole first load of the large workspace (about a
+// million catalog resources) through Secoda's 10,000-resource cap, with the default
+// settings: the requests made against the uncapped minimum (one page of 50 for every 50
+// resources), the share that planned partitions, the wall time without a rate limit,
+// what that many requests take at 60 a minute, and the peak RSS (bench/run-capped).
 package main
 
 import (
@@ -51,6 +57,10 @@ type result struct {
 	LoadS       float64 `json:"load_seconds"`
 	PeakRSSMB   float64 `json:"peak_rss_mb"`
 	ExtractRSS  float64 `json:"extract_rss_mb"`
+	Requests    int64   `json:"requests"`
+	DataPages   int     `json:"data_pages"`
+	PlanPages   int     `json:"plan_pages"`
+	Partitions  int     `json:"partitions"`
 }
 
 func main() {
@@ -59,6 +69,7 @@ func main() {
 	destinations := flag.String("destinations", "duckdb", "comma-separated: duckdb, postgres, filesystem")
 	pgURL := flag.String("pg-url", "", "postgres: a superuser's URL without the password (the password in SECODA_DESTINATION_PASSWORD)")
 	cpuprofile := flag.String("cpuprofile", "", "write the pipeline's CPU profile here")
+	capped := flag.Bool("capped", false, "a whole first load of the large workspace through the default cap (records is ignored)")
 	mode := flag.String("mode", "bench", "internal: run (a pipeline child) or ingest (the DuckDB child)")
 	file := flag.String("file", "", "internal: the NDJSON file to ingest, or the config to run")
 	key := flag.String("key", "", "internal: the simulator's key")
@@ -75,7 +86,11 @@ func main() {
 	case "run":
 		err = runChild(*file, *key, *records, *cpuprofile)
 	default:
-		err = bench(*records, *bin, strings.Split(*destinations, ","), *pgURL)
+		if *capped {
+			err = benchCapped(*bin, *cpuprofile)
+		} else {
+			err = bench(*records, *bin, strings.Split(*destinations, ","), *pgURL)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
@@ -204,7 +219,7 @@ func runChild(configPath, key string, records int, cpuprofile string) error {
 			extractRSS = peakRSS(syscall.RUSAGE_SELF)
 		}
 	}
-	info, err := pipeline.Run(context.Background(), plan, pipeline.RunOptions{APIKey: key, MaxPages: records / 50, Progress: progress,
+	info, err := pipeline.Run(context.Background(), plan, pipeline.RunOptions{APIKey: key, MaxPages: max(0, records/50), Progress: progress,
 		DestinationPassword: os.Getenv(secrets.EnvDestinationPassword)})
 	elapsed := time.Since(start)
 	if cpuprofile != "" {
@@ -218,7 +233,84 @@ func runChild(configPath, key string, records int, cpuprofile string) error {
 	for _, t := range info.Tables {
 		r.Rows += t.Rows
 	}
+	r.Requests = info.Requests
+	r.DataPages, r.PlanPages = info.DataPages()
+	r.Partitions = info.Resources[0].Partitions
 	return json.NewEncoder(os.Stdout).Encode(r)
+}
+
+var catalogLine = regexp.MustCompile(`(\d+) catalog resources`)
+
+// benchCapped loads the large workspace whole, through the default cap, into DuckDB.
+func benchCapped(bin, cpuprofile string) error {
+	work, err := os.MkdirTemp("", "pipeline-bench-capped-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	keyBytes := make([]byte, 16)
+	rand.Read(keyBytes)
+	key := hex.EncodeToString(keyBytes)
+	sim := exec.Command(bin, "simulate", "--addr", "127.0.0.1:0", "--size", "large", "--api-key", key)
+	out, err := sim.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := sim.Start(); err != nil {
+		return fmt.Errorf("starting the simulator (%s): %w; build it with go build -o bin/secoda-workbench ./cmd/secoda-workbench", bin, err)
+	}
+	defer func() { sim.Process.Kill(); sim.Wait() }()
+	sc := bufio.NewScanner(out)
+	var base string
+	catalog := 0
+	for sc.Scan() {
+		if m := catalogLine.FindStringSubmatch(sc.Text()); m != nil {
+			fmt.Sscan(m[1], &catalog)
+		}
+		if m := urlLine.FindStringSubmatch(sc.Text()); m != nil {
+			base = m[1]
+			go io.Copy(io.Discard, out)
+			break
+		}
+	}
+	if base == "" || catalog == 0 {
+		return fmt.Errorf("the simulator printed no URL or catalog size")
+	}
+	dir := filepath.Join(work, "project")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	// The defaults a newcomer has: the catalog incremental on updated_at, read newest first.
+	cfg := fmt.Sprintf("[source]\nbase_url = %q\nrate_limit = 0\n\n[resources.resource_catalog]\n", base)
+	configPath := filepath.Join(dir, pipeline.ConfigFileName)
+	if err := os.WriteFile(configPath, []byte(cfg), 0o644); err != nil {
+		return err
+	}
+	self, _ := os.Executable()
+	args := []string{"-mode", "run", "-file", configPath, "-key", key, "-records", "0"}
+	if cpuprofile != "" {
+		args = append(args, "-cpuprofile", cpuprofile)
+	}
+	child := exec.Command(self, args...)
+	child.Stderr = os.Stderr
+	raw, err := child.Output()
+	if err != nil {
+		return fmt.Errorf("the run: %w", err)
+	}
+	var r result
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return err
+	}
+	minimum := (catalog + 49) / 50
+	fmt.Printf("large workspace, %d catalog resources, the default cap (10,000 a query), into DuckDB, no rate limit\n", catalog)
+	fmt.Printf("loaded %d records in %d partitions: %d requests = %d pages of data + %d pages to plan partitions (%.2f%% of the requests)\n",
+		r.Records, r.Partitions, r.Requests, r.DataPages, r.PlanPages, 100*float64(r.PlanPages)/float64(r.Requests))
+	fmt.Printf("uncapped minimum %d pages: data pages %.3fx it, all requests %.3fx it\n", minimum,
+		float64(r.DataPages)/float64(minimum), float64(r.Requests)/float64(minimum))
+	fmt.Printf("wall time %.1f s (extract+normalize %.1f s, load %.1f s); at 60 requests a minute these %d requests take %.1f h\n",
+		r.Seconds, r.ExtractS, r.LoadS, r.Requests, float64(r.Requests)/60/60)
+	fmt.Printf("peak RSS %.0f MB (%.0f MB before the load)\n", r.PeakRSSMB, r.ExtractRSS)
+	return nil
 }
 
 // createDatabase makes a database for the run on the server of adminURL, and a func

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
@@ -213,5 +214,87 @@ func TestDemo(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
 			t.Errorf("show after the demo, %s: %d, no %q", page, resp.StatusCode, want)
 		}
+	}
+}
+
+// simEnvWith starts a simulator with opts and returns the environment pointing at it.
+func simEnvWith(t *testing.T, opts simulator.Options) map[string]string {
+	t.Helper()
+	b := make([]byte, 16)
+	rand.Read(b)
+	key := hex.EncodeToString(b)
+	opts.APIKeys = []string{key}
+	sim, err := simulator.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	return map[string]string{"SECODA_API_KEY": key, "SECODA_API_URL": srv.URL + "/api/v1"}
+}
+
+// TestAnIncompleteRunExitsThree: a table no query reaches whole under the cap makes the
+// run exit 3, print INCOMPLETE and the partition (never "LOADED ... no failed jobs"),
+// and status says so too, in text and JSON.
+func TestAnIncompleteRunExitsThree(t *testing.T) {
+	inProject(t)
+	env := simEnvWith(t, simulator.Options{Seed: 22, Size: simulator.Medium, CatalogCap: 500})
+	unpaced(t)
+	b, _ := os.ReadFile(pipeline.ConfigFileName)
+	os.WriteFile(pipeline.ConfigFileName, []byte(strings.Replace(string(b), "# catalog_cap = 10000", "catalog_cap = 500", 1)), 0o644)
+	code, out, errOut := runCmd(context.Background(), env, "run", "--resources", "resource_catalog")
+	if code != exitIncomplete || !strings.Contains(out, "is INCOMPLETE") || strings.Contains(out, "no failed jobs") ||
+		!strings.Contains(out, "INCOMPLETE resource_catalog, partition entity_type column") || !strings.Contains(out, "1000 read") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runCmd(context.Background(), env, "run", "--resources", "resource_catalog", "--json")
+	var js struct {
+		Status     string `json:"status"`
+		Incomplete []struct {
+			Label string `json:"label"`
+			Read  int    `json:"read"`
+		} `json:"incomplete"`
+	}
+	if code != exitIncomplete || json.Unmarshal([]byte(out), &js) != nil || js.Status != "incomplete" || len(js.Incomplete) != 1 || js.Incomplete[0].Read != 1000 {
+		t.Fatalf("run --json: exit %d, %s", code, out)
+	}
+	code, out, _ = runCmd(context.Background(), nil, "status")
+	if code != exitOK || !strings.Contains(out, "INCOMPLETE: resource_catalog has 1 partition(s)") || !strings.Contains(out, "partitions (each with its own cursor)") {
+		t.Fatalf("status: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCmd(context.Background(), nil, "status", "--json")
+	var rep statusReport
+	if code != exitOK || json.Unmarshal([]byte(out), &rep) != nil || rep.Health == nil || len(rep.Incomplete["resource_catalog"]) != 1 || rep.Partitions["resource_catalog"] < 3 {
+		t.Fatalf("status --json: exit %d, %s", code, out)
+	}
+}
+
+// TestAnInterruptedRunShowsInStatusAndResumes: a run stopped halfway (Ctrl-C) leaves
+// what it read; status says so and how to go on; run goes on from there; run --restart
+// would have thrown it away.
+func TestAnInterruptedRunShowsInStatusAndResumes(t *testing.T) {
+	inProject(t)
+	env := simEnvWith(t, simulator.Options{Seed: 23, Size: simulator.Medium, Faults: simulator.Faults{Latency: 2 * time.Millisecond}})
+	unpaced(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	code, _, errOut := runCmd(ctx, env, "run")
+	if code != exitFailure || !strings.Contains(errOut, "run again to go on from there, or with --restart") {
+		t.Fatalf("an interrupted run: exit %d, %s", code, errOut)
+	}
+	code, out, _ := runCmd(context.Background(), nil, "status")
+	if code != exitOK || !strings.Contains(out, "Unfinished run of") || !strings.Contains(out, "interrupted") || !strings.Contains(out, "goes on from the last page spooled") {
+		t.Fatalf("status after the interruption: exit %d\n%s", code, out)
+	}
+	code, out, errOut = runCmd(context.Background(), env, "run", "--json")
+	var info struct {
+		Resumed bool   `json:"resumed"`
+		Status  string `json:"status"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &info) != nil || !info.Resumed || info.Status != "loaded" {
+		t.Fatalf("the run after: exit %d, %s %s", code, out, errOut)
+	}
+	if code, out, _ = runCmd(context.Background(), nil, "status"); strings.Contains(out, "Unfinished") {
+		t.Fatalf("status after the load still shows an unfinished run:\n%s", out)
 	}
 }

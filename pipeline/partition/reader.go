@@ -592,12 +592,9 @@ func (r *Reader) heldByOthersLocked(t *task, types map[string]bool) bool {
 func (r *Reader) do(ctx context.Context, t *task) error {
 	switch t.kind {
 	case probeTask:
-		f, err := r.fetchFirst(ctx, t.node.where, "")
+		f, err := r.probe(ctx, t.node.where)
 		if err != nil {
 			return err
-		}
-		if f == nil {
-			return nil // out of pages (max pages)
 		}
 		return r.classify(ctx, t.node, f)
 	case splitTask:
@@ -616,8 +613,17 @@ func (r *Reader) classify(ctx context.Context, n *node, f *fetched) error {
 	n.sample, n.count = sampleOf(f.records, r.opt.Cursor), f.page.Count
 	r.learnPageSize(f.page)
 	if r.capped(f.page) || r.speculative(n, f.page) {
-		r.spent()
 		return r.split(ctx, n)
+	}
+	r.mu.Lock()
+	claimed := r.claimLocked()
+	if !claimed {
+		r.truncated = true
+		r.cond.Broadcast()
+	}
+	r.mu.Unlock()
+	if !claimed {
+		return nil // out of data pages (max pages)
 	}
 	l := r.leafFor(n, f.page.Count)
 	r.mu.Lock()
@@ -692,6 +698,33 @@ func (r *Reader) spentLocked() {
 	if r.budget >= 0 {
 		r.budget++
 	}
+}
+
+// probe fetches the first page of a query to see what it holds: a page read to plan,
+// until claimLocked makes it a page of data.
+func (r *Reader) probe(ctx context.Context, where []Constraint) (*fetched, error) {
+	f, err := r.fetch(ctx, r.query(where, ""), 1)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.planPages++
+	r.mu.Unlock()
+	return f, nil
+}
+
+// claimLocked counts a probed page as a page of data, within the data budget; false
+// when the budget is spent. The caller holds r.mu.
+func (r *Reader) claimLocked() bool {
+	if r.budget == 0 {
+		return false
+	}
+	if r.budget > 0 {
+		r.budget--
+	}
+	r.planPages--
+	r.dataPages++
+	return true
 }
 
 // takeBudget takes one page of the data budget; false when it is spent.
@@ -1021,7 +1054,7 @@ func (r *Reader) markDone(l *leaf, status string) error {
 	l.done, l.sample = true, nil
 	l.p.Status = status
 	if status == StatusIncomplete {
-		l.p.Read = l.read
+		l.p.Read = max(l.p.Read, l.read) // a later run reads only what changed
 	}
 	d := &delta{Op: "done", ID: l.p.ID, Status: status, Read: l.read, Cursor: l.cursor, Count: l.p.Count, Data: r.dataPages, Plan: r.planPages}
 	r.emitLocked(&Item{Delta: d.json()})

@@ -107,13 +107,12 @@ func (r *Reader) splitSampled(ctx context.Context, n *node, field string) (bool,
 	named := slices.Clone(c.NotIn)
 	for _, v := range values {
 		where := with(n.where, Constraint{Field: field, In: []string{v}})
-		f, err := r.fetchFirst(ctx, where, "")
-		if err != nil || f == nil {
+		f, err := r.probe(ctx, where)
+		if err != nil {
 			return true, err
 		}
 		if len(f.records) == 0 && f.page.Count <= 0 {
-			r.spent() // nothing there now: the catch-all takes it if it comes
-			continue
+			continue // nothing there now: the catch-all takes it if it comes
 		}
 		named = append(named, v)
 		kids = append(kids, probed{where, f})
@@ -122,8 +121,8 @@ func (r *Reader) splitSampled(ctx context.Context, n *node, field string) (bool,
 		return false, nil // every value named is empty: the catch-all would be n itself
 	}
 	rest := with(n.where, Constraint{Field: field, Rest: true, NotIn: named})
-	f, err := r.fetchFirst(ctx, rest, "")
-	if err != nil || f == nil {
+	f, err := r.probe(ctx, rest)
+	if err != nil {
 		return true, err
 	}
 	kids = append(kids, probed{rest, f})
@@ -163,7 +162,6 @@ func (r *Reader) adopt(n *node, kids []probed) error {
 	for _, k := range kids {
 		r.learnPageSizeLocked(k.f)
 		if r.cappedLocked(k.f) {
-			r.spentLocked()
 			child := r.newNodeLocked(k.where)
 			child.sample, child.count = sampleOf(k.f.records, r.opt.Cursor), k.f.page.Count
 			d.Nodes = append(d.Nodes, nodeRec{ID: child.id, Where: child.where})
@@ -172,7 +170,11 @@ func (r *Reader) adopt(n *node, kids []probed) error {
 		}
 		l := r.addLeaf(Partition{ID: r.newLeafID(), Where: k.where, Label: r.labelLocked(k.where), Count: k.f.page.Count, Status: StatusComplete})
 		d.Leaves = append(d.Leaves, l.p)
-		tasks = append(tasks, &task{kind: readTask, leaf: l, first: k.f})
+		t := &task{kind: readTask, leaf: l}
+		if r.claimLocked() {
+			t.first = k.f // its first page is data; past the data budget it is read again, or not at all
+		}
+		tasks = append(tasks, t)
 	}
 	d.Cap, d.PageSize, d.NextID = r.cap, r.pageSize, r.nextID
 	r.emitLocked(&Item{Delta: d.json()})
@@ -343,12 +345,11 @@ func (r *Reader) splitParams(ctx context.Context, n *node) error {
 		var kids []probed
 		for _, v := range values {
 			where := with(n.where, Constraint{Field: field, In: []string{v}})
-			f, err := r.fetchFirst(ctx, where, "")
-			if err != nil || f == nil {
+			f, err := r.probe(ctx, where)
+			if err != nil {
 				return err
 			}
 			if len(f.records) == 0 {
-				r.spent()
 				continue
 			}
 			kids = append(kids, probed{where, f})
