@@ -30,10 +30,15 @@ type note struct {
 	Missing int64           `json:"missing,omitempty"`
 	Cursor  string          `json:"cursor,omitempty"`
 	Hash    string          `json:"hash,omitempty"`
-	// Schema and Stats are the normalizer's tables and counts; Schema is written only
-	// when it grew.
-	Schema   json.RawMessage    `json:"schema,omitempty"`
-	Stats    *normalize.Stats   `json:"stats,omitempty"`
+	// Schema and Stats are the normalizer's tables and what it added (new tables and
+	// columns), written only when the tables grew; Rows and the counts after them change
+	// with every page.
+	Schema          json.RawMessage  `json:"schema,omitempty"`
+	Stats           *normalize.Stats `json:"stats,omitempty"`
+	Rows            map[string]int64 `json:"rows,omitempty"`
+	Normalized      int64            `json:"normalized,omitempty"`
+	DiscardedRows   int64            `json:"discarded_rows,omitempty"`
+	DiscardedValues int64            `json:"discarded_values,omitempty"`
 	Progress partition.Progress `json:"progress"`
 	// Requests is how many requests the run had made by then, earlier runs' included.
 	Requests int64     `json:"requests"`
@@ -77,6 +82,8 @@ func foldNotes(notes []json.RawMessage) (*resumed, error) {
 		if n.Stats != nil {
 			rs.stats = *n.Stats
 		}
+		rs.stats.Rows, rs.stats.Records = n.Rows, n.Normalized
+		rs.stats.DiscardedRows, rs.stats.DiscardedValues = n.DiscardedRows, n.DiscardedValues
 		if n.Done != nil {
 			rs.done = n.Done
 		}
@@ -254,9 +261,10 @@ func (x *resourceExtraction) note(delta json.RawMessage, p partition.Progress) *
 	res := x.res.info
 	st := x.norm.Stats()
 	n := &note{Delta: delta, Pages: res.Pages, Records: res.Records, Skipped: res.Skipped, Missing: res.Missing,
-		Cursor: x.max, Hash: x.hash.String(), Stats: &st, Progress: p, Requests: x.e.requests()}
+		Cursor: x.max, Hash: x.hash.String(), Progress: p, Requests: x.e.requests(),
+		Rows: st.Rows, Normalized: st.Records, DiscardedRows: st.DiscardedRows, DiscardedValues: st.DiscardedValues}
 	if c := x.norm.Changes(); c != x.changes {
-		n.Schema, x.changes = x.norm.Schema().JSON(), c
+		n.Schema, n.Stats, x.changes = x.norm.Schema().JSON(), &st, c
 	}
 	return n
 }

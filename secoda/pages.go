@@ -3,6 +3,7 @@ package secoda
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"iter"
@@ -83,14 +84,16 @@ func (c *Client) FetchPage(ctx context.Context, pageURL, selector string, number
 }
 
 // PageKey makes two spellings of one page's address equal (query parameters in any
-// order, a missing page meaning page 1, a trailing slash or not), to tell a next link
-// that goes round in a circle.
+// order, a missing page meaning page 1, a trailing slash or the /api/v1 prefix or not),
+// to tell a next link that goes round in a circle. It is a digest: a page of a query
+// filtered by many ids has an address of kilobytes, and a reading keeps a key a page.
 func PageKey(pageURL string) string {
-	u, err := url.Parse(pageURL)
-	if err != nil {
-		return pageURL
+	key := pageURL
+	if u, err := url.Parse(pageURL); err == nil {
+		key = canonicalPageURL(u)
 	}
-	return canonicalPageURL(u)
+	sum := sha256.Sum256([]byte(key))
+	return string(sum[:16])
 }
 
 // Pages reads a list page by page, fetching a page only when the previous one has been

@@ -40,7 +40,7 @@ var _ dest.Destination = (*Destination)(nil)
 
 // New describes the destination; it opens nothing.
 func New(path, dataset string) *Destination {
-	d := &Destination{Path: path, Dataset: dataset, MemoryLimit: "96MB"}
+	d := &Destination{Path: path, Dataset: dataset, MemoryLimit: "64MB"}
 	d.Reader = Reader{Dataset: dataset, Open: func(ctx context.Context) (*sql.DB, error) { return d.open(ctx, true) },
 		RowID: func(context.Context, *sql.DB, string) (string, error) { return dialect{}.RowID(), nil }}
 	return d

@@ -854,6 +854,39 @@ func (r *Reader) read(ctx context.Context, l *leaf, first *fetched) error {
 	}
 }
 
+// journalNext is how a page's delta keeps the next link: as the page number, when the
+// link is the partition's own query at that page (as good as always; and the query of a
+// group of parents is kilobytes of ids), else as given.
+func (r *Reader) journalNext(l *leaf, next string) (string, int) {
+	if next == "" {
+		return "", 0
+	}
+	u, err := url.Parse(next)
+	if err != nil {
+		return next, 0
+	}
+	n, err := strconv.Atoi(u.Query().Get("page"))
+	if err != nil || n < 2 {
+		return next, 0
+	}
+	if secoda.PageKey(r.pageOf(l, n)) == secoda.PageKey(next) {
+		return "", n
+	}
+	return next, 0
+}
+
+// pageOf is the address of page n of a leaf's query in its phase's sort.
+func (r *Reader) pageOf(l *leaf, n int) string {
+	u, err := url.Parse(r.query(l.p.Where, r.windowSort(l)))
+	if err != nil {
+		return ""
+	}
+	v := u.Query()
+	v.Set("page", strconv.Itoa(n))
+	u.RawQuery = v.Encode()
+	return u.String()
+}
+
 // windowSort is the sort of a windowed leaf's phase, "" for the reading's own.
 func (r *Reader) windowSort(l *leaf) string {
 	switch l.phase {
@@ -931,7 +964,8 @@ func (r *Reader) take1(l *leaf, f *fetched) (bool, error) {
 	for _, p := range parents {
 		r.registry[p.ID] = p
 	}
-	d := &delta{Op: "page", ID: l.p.ID, Started: true, Next: l.next, Number: l.number, Phase: l.phase, LastAsc: l.lastAsc,
+	next, nextPage := r.journalNext(l, l.next)
+	d := &delta{Op: "page", ID: l.p.ID, Started: true, Next: next, NextPage: nextPage, Number: l.number, Phase: l.phase, LastAsc: l.lastAsc,
 		PrevID: l.prevID, Unordered: !l.ordered, Read: l.read, Cursor: l.cursor, Count: l.p.Count, Parents: parents,
 		Data: r.dataPages, Plan: r.planPages}
 	r.emitLocked(&Item{Partition: l.p.ID, Label: l.p.Label, Where: l.p.Where, Page: f.page, Records: f.records, Keep: keep, Delta: d.json(),
@@ -1051,7 +1085,7 @@ func (r *Reader) dropLeafLocked(id string) {
 func (r *Reader) markDone(l *leaf, status string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	l.done, l.sample = true, nil
+	l.done, l.sample, l.seen = true, nil, nil
 	l.p.Status = status
 	if status == StatusIncomplete {
 		l.p.Read = max(l.p.Read, l.read) // a later run reads only what changed

@@ -21,6 +21,7 @@ type delta struct {
 	ID        string   `json:"id,omitempty"`
 	Started   bool     `json:"started,omitempty"`
 	Next      string   `json:"next,omitempty"`
+	NextPage  int      `json:"next_page,omitempty"` // the next link is the partition's query at this page
 	Number    int      `json:"number,omitempty"`
 	LastAsc   string   `json:"last_asc,omitempty"`
 	PrevID    string   `json:"prev_id,omitempty"`
@@ -107,6 +108,9 @@ func (r *Reader) replay(deltas []json.RawMessage) error {
 				return fmt.Errorf("the interrupted run's progress names partition %s before making it (run again with --restart)", d.ID)
 			}
 			l.started, l.next, l.number, l.phase = d.Started, d.Next, d.Number, d.Phase
+			if d.NextPage > 0 {
+				l.next = r.pageOf(l, d.NextPage)
+			}
 			l.lastAsc, l.prevID, l.ordered, l.read, l.cursor = d.LastAsc, d.PrevID, !d.Unordered, d.Read, d.Cursor
 			if d.Count != 0 || l.p.Count <= 0 {
 				l.p.Count = d.Count
