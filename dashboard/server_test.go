@@ -730,3 +730,65 @@ func TestAFileInUseSaysSo(t *testing.T) {
 		t.Fatalf("%d %.800s", res.status, res.body)
 	}
 }
+
+// TestOverviewSaysWhatTheLoadsDoNot: an interrupted run shows on the overview with how to
+// go on (before any load too), and a load that could not read a partition whole shows as
+// INCOMPLETE, naming the partition, on the page and in /api/overview.
+func TestOverviewSaysWhatTheLoadsDoNot(t *testing.T) {
+	key := newKey(t)
+	sim, err := simulator.New(simulator.Options{Seed: 12, Size: simulator.Medium, CatalogCap: 500, APIKeys: []string{key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	cfg := fmt.Sprintf("[source]\nbase_url = %q\nrate_limit = 0\ncatalog_cap = 500\n\n[resources.resource_catalog]\n", srv.URL+"/api/v1")
+	path := filepath.Join(dir, pipeline.ConfigFileName)
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := pipeline.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, _ := pipeline.OpenDestination(plan, "")
+	s, err := New(plan, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{s: s, plan: plan, key: key}
+	ctx, cancel := context.WithCancel(context.Background())
+	pages := 0
+	_, err = pipeline.Run(ctx, plan, pipeline.RunOptions{APIKey: key, Progress: func(p pipeline.Progress) {
+		if p.Retry == nil {
+			if pages++; pages == 30 {
+				cancel()
+			}
+		}
+	}})
+	if err == nil {
+		t.Fatal("the run was not interrupted")
+	}
+	if body := f.get(t, "/"); !strings.Contains(body, `id="health"`) || !strings.Contains(body, "interrupted") || !strings.Contains(body, "goes on from the last page spooled") {
+		t.Fatalf("the overview after an interrupted run: %.2000s", body)
+	}
+	if _, err := pipeline.Run(context.Background(), plan, pipeline.RunOptions{APIKey: key}); err != nil {
+		t.Fatal(err)
+	}
+	body := f.get(t, "/")
+	if !strings.Contains(body, "INCOMPLETE: resource_catalog has 1 partition(s)") || !strings.Contains(body, "raw_events_flattened") || strings.Contains(body, "interrupted") {
+		t.Fatalf("the overview after an incomplete load: %.3000s", body)
+	}
+	var api struct {
+		Incomplete map[string][]struct {
+			Label string `json:"label"`
+			Read  int    `json:"read"`
+		} `json:"incomplete"`
+		Partitions map[string]int `json:"partitions"`
+	}
+	if err := json.Unmarshal([]byte(f.get(t, "/api/overview")), &api); err != nil || len(api.Incomplete["resource_catalog"]) != 1 ||
+		api.Incomplete["resource_catalog"][0].Read != 1000 || api.Partitions["resource_catalog"] < 3 {
+		t.Fatalf("/api/overview: %+v %v", api, err)
+	}
+}

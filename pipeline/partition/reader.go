@@ -225,6 +225,11 @@ type leaf struct {
 	stopAt  string // the cursor this run reads down to ("" for everything)
 	window  bool
 	reused  bool      // a partition of the last run's plan
+	// queryKey is the page key of page queryPage of the leaf's query in queryPhase, to
+	// tell a next link that is just that query's next page.
+	queryKey   string
+	queryPage  int
+	queryPhase string
 	sample  []sampled // its first page, should it turn out capped once read
 }
 
@@ -865,14 +870,29 @@ func (r *Reader) journalNext(l *leaf, next string) (string, int) {
 	if err != nil {
 		return next, 0
 	}
-	n, err := strconv.Atoi(u.Query().Get("page"))
+	q := u.Query()
+	n, err := strconv.Atoi(q.Get("page"))
 	if err != nil || n < 2 {
 		return next, 0
 	}
-	if secoda.PageKey(r.pageOf(l, n)) == secoda.PageKey(next) {
+	if l.queryKey == "" || l.queryPhase != l.phase {
+		l.queryKey, l.queryPhase = secoda.PageKey(r.pageOf(l, n)), l.phase
+		l.queryPage = n
+	}
+	// The key of page n of the query, from the cached key of page queryPage: the same
+	// canonical form with only the page changed.
+	if n == l.queryPage && secoda.PageKey(next) == l.queryKey || n != l.queryPage && secoda.PageKey(withPage(u, l.queryPage)) == l.queryKey {
 		return "", n
 	}
 	return next, 0
+}
+
+func withPage(u *url.URL, n int) string {
+	c := *u
+	q := c.Query()
+	q.Set("page", strconv.Itoa(n))
+	c.RawQuery = q.Encode()
+	return c.String()
 }
 
 // pageOf is the address of page n of a leaf's query in its phase's sort.
@@ -881,10 +901,7 @@ func (r *Reader) pageOf(l *leaf, n int) string {
 	if err != nil {
 		return ""
 	}
-	v := u.Query()
-	v.Set("page", strconv.Itoa(n))
-	u.RawQuery = v.Encode()
-	return u.String()
+	return withPage(u, n)
 }
 
 // windowSort is the sort of a windowed leaf's phase, "" for the reading's own.
