@@ -74,15 +74,7 @@ func catalogInfo(t *testing.T, info *pipeline.LoadInfo) pipeline.ResourceInfo {
 // storedPlan is a resource's plan in the stored state.
 func storedPlan(t *testing.T, p *project, resource string) *partition.Plan {
 	t.Helper()
-	stored, err := p.dest().ReadStored(t.Context(), p.plan.PipelineName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := pipeline.ParseState(p.plan, stored.State)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st.Plan(resource)
+	return storedState(t, p).Plan(resource)
 }
 
 // TestAMediumWorkspaceLoadsWhole: a newcomer's run with the defaults against a

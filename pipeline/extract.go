@@ -33,13 +33,13 @@ type note struct {
 	// Schema and Stats are the normalizer's tables and what it added (new tables and
 	// columns), written only when the tables grew; Rows and the counts after them change
 	// with every page.
-	Schema          json.RawMessage  `json:"schema,omitempty"`
-	Stats           *normalize.Stats `json:"stats,omitempty"`
-	Rows            map[string]int64 `json:"rows,omitempty"`
-	Normalized      int64            `json:"normalized,omitempty"`
-	DiscardedRows   int64            `json:"discarded_rows,omitempty"`
-	DiscardedValues int64            `json:"discarded_values,omitempty"`
-	Progress partition.Progress `json:"progress"`
+	Schema          json.RawMessage    `json:"schema,omitempty"`
+	Stats           *normalize.Stats   `json:"stats,omitempty"`
+	Rows            map[string]int64   `json:"rows,omitempty"`
+	Normalized      int64              `json:"normalized,omitempty"`
+	DiscardedRows   int64              `json:"discarded_rows,omitempty"`
+	DiscardedValues int64              `json:"discarded_values,omitempty"`
+	Progress        partition.Progress `json:"progress"`
 	// Requests is how many requests the run had made by then, earlier runs' included.
 	Requests int64     `json:"requests"`
 	Done     *doneNote `json:"done,omitempty"`

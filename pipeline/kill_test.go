@@ -108,6 +108,29 @@ func copying(t *testing.T, on target) func() bool {
 	}
 }
 
+// killRunAt starts a run of p in a child process (mode run: with a full refresh;
+// resume: a plain run) and kills it with SIGKILL once when holds.
+func killRunAt(t *testing.T, p *project, on target, mode, what string, when func() bool) {
+	t.Helper()
+	cmd := child(t, mode, "PIPELINE_TEST_CONFIG="+p.plan.File, "PIPELINE_TEST_KEY="+p.key, pipeline.EnvDestinationPassword+"="+on.pg.Password)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	if !waitUntil(t, what, when, done) {
+		t.Fatalf("the child never got %s", what)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	err := <-done
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("the child was not killed: %v", err)
+	}
+}
+
 // TestKill9LosesNothing kills a run with SIGKILL while it extracts and while it loads,
 // on every destination; each time the previous data and state are intact, no load of
 // the killed run is visible, and the next run completes.
@@ -141,23 +164,7 @@ func TestKill9LosesNothing(t *testing.T) {
 		for _, stage := range stages {
 			t.Run(stage.name, func(t *testing.T) {
 				loads := p.count(t, "_dlt_loads")
-				cmd := child(t, "run", "PIPELINE_TEST_CONFIG="+p.plan.File, "PIPELINE_TEST_KEY="+p.key, pipeline.EnvDestinationPassword+"="+on.pg.Password)
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				done := make(chan error, 1)
-				go func() { done <- cmd.Wait() }()
-				if !waitUntil(t, stage.name, stage.when, done) {
-					t.Fatalf("the child never got %s", stage.name)
-				}
-				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-					t.Fatal(err)
-				}
-				err := <-done
-				var ee *exec.ExitError
-				if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-					t.Fatalf("the child was not killed: %v", err)
-				}
+				killRunAt(t, p, on, "run", stage.name, stage.when)
 				for _, tbl := range tables {
 					if got := p.count(t, tbl); got != baseline[tbl] {
 						t.Errorf("%s: %d rows after the kill, %d before", tbl, got, baseline[tbl])

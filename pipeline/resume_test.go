@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -64,27 +62,10 @@ func TestKill9MidwayResumes(t *testing.T) {
 		t.Parallel()
 		p := newProjectOn(t, on, simulator.Options{Size: simulator.Medium, Seed: 40}, "")
 		p.writeConfig(t, strings.Replace(readFile(t, p.plan.File), "rate_limit = 0\n", pacedSource, 1))
-		cmd := child(t, "resume", "PIPELINE_TEST_CONFIG="+p.plan.File, "PIPELINE_TEST_KEY="+p.key, pipeline.EnvDestinationPassword+"="+on.pg.Password)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		halfway := func() bool {
+		killRunAt(t, p, on, "resume", "halfway", func() bool {
 			u, err := pipeline.Unfinished(p.plan)
 			return err == nil && u != nil && u.Requests >= cleanRequests/2
-		}
-		if !waitUntil(t, "halfway", halfway, done) {
-			t.Fatal("the child never got halfway")
-		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		err := <-done
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-			t.Fatalf("the child was not killed: %v", err)
-		}
+		})
 		if p.loaded(t) {
 			t.Fatal("the killed run loaded something")
 		}

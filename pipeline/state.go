@@ -197,27 +197,7 @@ func compareCursor(a, b string) int {
 
 // cursorText reads a cursor field of a record as text; ok is false when the record
 // lacks it or holds null.
-func cursorText(v jsonv.Value, field string) (string, bool) {
-	f, ok := v.Get(field)
-	if !ok {
-		return "", false
-	}
-	switch f.Kind {
-	case jsonv.KindString:
-		if f.Str == "" || f.Str == normalize.PythonNone {
-			return "", false // Python's None, as some answers print it
-		}
-		return f.Str, true
-	case jsonv.KindNumber:
-		return f.Str, true
-	case jsonv.KindBool:
-		if f.Bool {
-			return "true", true
-		}
-		return "false", true
-	}
-	return "", false
-}
+func cursorText(v jsonv.Value, field string) (string, bool) { return normalize.FieldText(v, field) }
 
 // ParseState reads a stored state (nil for none), for status and the tools.
 func ParseState(plan *Plan, data []byte) (*State, error) { return parseState(plan, data, 0) }

@@ -102,23 +102,11 @@ func bench(records int, bin string, destinations []string, pgURL string) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	keyBytes := make([]byte, 16)
-	rand.Read(keyBytes)
-	key := hex.EncodeToString(keyBytes)
-
-	sim := exec.Command(bin, "simulate", "--addr", "127.0.0.1:0", "--size", "large", "--catalog-cap", "-1", "--api-key", key)
-	out, err := sim.StdoutPipe()
+	base, _, key, stop, err := startSimulator(bin, "--catalog-cap", "-1")
 	if err != nil {
 		return err
 	}
-	if err := sim.Start(); err != nil {
-		return fmt.Errorf("starting the simulator (%s): %w; build it with go build -o bin/secoda-workbench ./cmd/secoda-workbench", bin, err)
-	}
-	defer func() { sim.Process.Kill(); sim.Wait() }()
-	base, err := simulatorURL(out)
-	if err != nil {
-		return err
-	}
+	defer stop()
 	// Warm the simulator: its first catalog page orders a million resources.
 	if _, err := get(base+"/resource/catalog/", key); err != nil {
 		return err
@@ -237,8 +225,6 @@ func runChild(configPath, key string, records int, cpuprofile string) error {
 	return json.NewEncoder(os.Stdout).Encode(r)
 }
 
-var catalogLine = regexp.MustCompile(`(\d+) catalog resources`)
-
 // benchCapped loads the large workspace whole, through the default cap, into DuckDB.
 func benchCapped(bin, cpuprofile string) error {
 	work, err := os.MkdirTemp("", "pipeline-bench-capped-")
@@ -246,34 +232,11 @@ func benchCapped(bin, cpuprofile string) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	keyBytes := make([]byte, 16)
-	rand.Read(keyBytes)
-	key := hex.EncodeToString(keyBytes)
-	sim := exec.Command(bin, "simulate", "--addr", "127.0.0.1:0", "--size", "large", "--api-key", key)
-	out, err := sim.StdoutPipe()
+	base, catalog, key, stop, err := startSimulator(bin)
 	if err != nil {
 		return err
 	}
-	if err := sim.Start(); err != nil {
-		return fmt.Errorf("starting the simulator (%s): %w; build it with go build -o bin/secoda-workbench ./cmd/secoda-workbench", bin, err)
-	}
-	defer func() { sim.Process.Kill(); sim.Wait() }()
-	sc := bufio.NewScanner(out)
-	var base string
-	catalog := 0
-	for sc.Scan() {
-		if m := catalogLine.FindStringSubmatch(sc.Text()); m != nil {
-			fmt.Sscan(m[1], &catalog)
-		}
-		if m := urlLine.FindStringSubmatch(sc.Text()); m != nil {
-			base = m[1]
-			go io.Copy(io.Discard, out)
-			break
-		}
-	}
-	if base == "" || catalog == 0 {
-		return fmt.Errorf("the simulator printed no URL or catalog size")
-	}
+	defer stop()
 	dir := filepath.Join(work, "project")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -346,17 +309,38 @@ func createDatabase(adminURL string) (string, func(), error) {
 	return adminURL[:i+1] + name + q, drop, nil
 }
 
-var urlLine = regexp.MustCompile(`export SECODA_API_URL=(\S+)`)
+var (
+	urlLine     = regexp.MustCompile(`export SECODA_API_URL=(\S+)`)
+	catalogLine = regexp.MustCompile(`(\d+) catalog resources`)
+)
 
-func simulatorURL(r io.Reader) (string, error) {
-	sc := bufio.NewScanner(r)
+// startSimulator runs `simulate --size large` (with more flags) on a free loopback port
+// with a generated key, and returns its URL, its catalog's size and a func stopping it.
+func startSimulator(bin string, flags ...string) (base string, catalog int, key string, stop func(), err error) {
+	keyBytes := make([]byte, 16)
+	rand.Read(keyBytes)
+	key = hex.EncodeToString(keyBytes)
+	sim := exec.Command(bin, append([]string{"simulate", "--addr", "127.0.0.1:0", "--size", "large", "--api-key", key}, flags...)...)
+	out, err := sim.StdoutPipe()
+	if err != nil {
+		return "", 0, "", nil, err
+	}
+	if err := sim.Start(); err != nil {
+		return "", 0, "", nil, fmt.Errorf("starting the simulator (%s): %w; build it with go build -o bin/secoda-workbench ./cmd/secoda-workbench", bin, err)
+	}
+	stop = func() { sim.Process.Kill(); sim.Wait() }
+	sc := bufio.NewScanner(out)
 	for sc.Scan() {
+		if m := catalogLine.FindStringSubmatch(sc.Text()); m != nil {
+			fmt.Sscan(m[1], &catalog)
+		}
 		if m := urlLine.FindStringSubmatch(sc.Text()); m != nil {
-			go io.Copy(io.Discard, r)
-			return m[1], nil
+			go io.Copy(io.Discard, out)
+			return m[1], catalog, key, stop, nil
 		}
 	}
-	return "", fmt.Errorf("the simulator printed no URL")
+	stop()
+	return "", 0, "", nil, fmt.Errorf("the simulator printed no URL")
 }
 
 func get(url, key string) ([]byte, error) {

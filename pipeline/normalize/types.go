@@ -238,3 +238,28 @@ func formatDouble(f float64) string {
 
 // ParseTimestamp reads an ISO 8601 date-time as the timestamp detection does.
 func ParseTimestamp(s string) (time.Time, bool) { return parseISOTimestamp(s) }
+
+// FieldText reads a record's top-level field as text, for cursors, ids and the fields a
+// list is split on: a string, a number's text, or true/false; ok is false for a field
+// that is missing, null, empty, or Python's None printed as a string.
+func FieldText(v jsonv.Value, field string) (string, bool) {
+	f, ok := v.Get(field)
+	if !ok {
+		return "", false
+	}
+	switch f.Kind {
+	case jsonv.KindString:
+		if f.Str == "" || f.Str == PythonNone {
+			return "", false
+		}
+		return f.Str, true
+	case jsonv.KindNumber:
+		return f.Str, true
+	case jsonv.KindBool:
+		if f.Bool {
+			return "true", true
+		}
+		return "false", true
+	}
+	return "", false
+}

@@ -27,6 +27,7 @@ import (
 	"sync"
 
 	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 )
 
@@ -224,13 +225,13 @@ type leaf struct {
 	cursor  string // the newest cursor value read, this run
 	stopAt  string // the cursor this run reads down to ("" for everything)
 	window  bool
-	reused  bool      // a partition of the last run's plan
+	reused  bool // a partition of the last run's plan
 	// queryKey is the page key of page queryPage of the leaf's query in queryPhase, to
 	// tell a next link that is just that query's next page.
 	queryKey   string
 	queryPage  int
 	queryPhase string
-	sample  []sampled // its first page, should it turn out capped once read
+	sample     []sampled // its first page, should it turn out capped once read
 }
 
 // sampled is what a split needs of a record of a capped query's first page.
@@ -1176,24 +1177,8 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// text reads a field as text; ok is false for a missing or null field and for the
-// Python-style "None" some answers carry.
-func text(v jsonv.Value, field string) (string, bool) {
-	f, ok := v.Get(field)
-	if !ok {
-		return "", false
-	}
-	switch f.Kind {
-	case jsonv.KindString:
-		if f.Str == "None" || f.Str == "" {
-			return "", false
-		}
-		return f.Str, true
-	case jsonv.KindNumber:
-		return f.Str, true
-	}
-	return "", false
-}
+// text reads a field as text, as the pipeline reads cursors (normalize.FieldText).
+func text(v jsonv.Value, field string) (string, bool) { return normalize.FieldText(v, field) }
 
 // recordField reads the record's value of a filter field: integration_id is the
 // records' "integration" (or "integration_id"); parent_id is "parent_id" in lists

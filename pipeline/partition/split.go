@@ -267,44 +267,38 @@ func (r *Reader) splitParents(ctx context.Context, n *node) error {
 		rest = Constraint{Field: FieldParent, Unset: true}
 		note = fmt.Sprintf("split by %d parents, too many to exclude in one URL: a record whose parent is none of them (nor empty) cannot be asked for", len(all))
 	}
+	kids := make([]nodeRec, 0, len(groups)+1)
+	for _, g := range groups {
+		kids = append(kids, nodeRec{Where: with(n.where, Constraint{Field: FieldParent, In: g})})
+	}
+	r.replaceWithNodes(n, append(kids, nodeRec{Where: with(n.where, rest), Note: note}))
+	return nil
+}
+
+// replaceWithNodes resolves n into queries to probe, journaled as one change of plan.
+func (r *Reader) replaceWithNodes(n *node, kids []nodeRec) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	delete(r.nodes, n.id)
 	d := &delta{Op: "plan", Resolve: []string{n.id}}
-	var tasks []*task
-	for _, g := range groups {
-		child := r.newNodeLocked(with(n.where, Constraint{Field: FieldParent, In: g}))
-		d.Nodes = append(d.Nodes, nodeRec{ID: child.id, Where: child.where})
-		tasks = append(tasks, &task{kind: probeTask, node: child})
+	for _, k := range kids {
+		child := r.newNodeLocked(k.Where)
+		child.note = k.Note
+		d.Nodes = append(d.Nodes, nodeRec{ID: child.id, Where: child.where, Note: k.Note})
+		r.queue = append(r.queue, &task{kind: probeTask, node: child})
 	}
-	child := r.newNodeLocked(with(n.where, rest))
-	child.note = note
-	d.Nodes = append(d.Nodes, nodeRec{ID: child.id, Where: child.where, Note: note})
-	tasks = append(tasks, &task{kind: probeTask, node: child})
 	d.NextID = r.nextID
 	r.emitLocked(&Item{Delta: d.json()})
-	r.queue = append(r.queue, tasks...)
 	r.cond.Broadcast()
-	r.mu.Unlock()
-	return nil
 }
 
 // halve splits a capped group of parents in two (children_count was stale).
 func (r *Reader) halve(n *node, c Constraint) error {
 	mid := len(c.In) / 2
-	r.mu.Lock()
-	delete(r.nodes, n.id)
-	d := &delta{Op: "plan", Resolve: []string{n.id}}
-	var tasks []*task
-	for _, half := range [][]string{c.In[:mid], c.In[mid:]} {
-		child := r.newNodeLocked(with(n.where, Constraint{Field: FieldParent, In: slices.Clone(half)}))
-		d.Nodes = append(d.Nodes, nodeRec{ID: child.id, Where: child.where})
-		tasks = append(tasks, &task{kind: probeTask, node: child})
-	}
-	d.NextID = r.nextID
-	r.emitLocked(&Item{Delta: d.json()})
-	r.queue = append(r.queue, tasks...)
-	r.cond.Broadcast()
-	r.mu.Unlock()
+	r.replaceWithNodes(n, []nodeRec{
+		{Where: with(n.where, Constraint{Field: FieldParent, In: slices.Clone(c.In[:mid])})},
+		{Where: with(n.where, Constraint{Field: FieldParent, In: slices.Clone(c.In[mid:])})},
+	})
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -236,9 +237,9 @@ func compareValues(a, b any) int {
 	}
 	switch x := a.(type) {
 	case int:
-		return cmpNum(float64(x), asFloat(b))
+		return cmp.Compare(float64(x), asFloat(b))
 	case float64:
-		return cmpNum(x, asFloat(b))
+		return cmp.Compare(x, asFloat(b))
 	case time.Time:
 		if y, ok := b.(time.Time); ok {
 			return x.Compare(y)
@@ -286,14 +287,4 @@ func asText(v any) string {
 		return formatTime(x)
 	}
 	return fmt.Sprint(v)
-}
-
-func cmpNum(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"slices"
@@ -341,14 +342,14 @@ func compareKeys(a, b *sortKey) int {
 	case a.rank != b.rank:
 		return int(a.rank) - int(b.rank)
 	case a.rank == 0 || a.rank == 1:
-		return cmpNum(a.num, b.num)
+		return cmp.Compare(a.num, b.num)
 	case a.isTime && b.isTime:
-		return cmpNum(float64(a.micros), float64(b.micros))
+		return cmp.Compare(a.micros, b.micros)
 	case a.isID && b.isID:
 		if a.hi != b.hi {
-			return cmpUint(a.hi, b.hi)
+			return cmp.Compare(a.hi, b.hi)
 		}
-		return cmpUint(a.lo, b.lo)
+		return cmp.Compare(a.lo, b.lo)
 	}
 	return strings.Compare(a.asText(), b.asText())
 }
@@ -402,16 +403,6 @@ func (s *Server) sortSet(set []int32, v view, order *sortSpec) {
 		sorted[i] = set[p]
 	}
 	copy(set, sorted)
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // valueLocked reads one field cheaply where it can, changes included.
