@@ -314,3 +314,21 @@ func TestResourceDetailCoversEveryPartition(t *testing.T) {
 		t.Fatal("no detail carries its parent's id")
 	}
 }
+
+// TestALowerCapReachedLaterIsFound: a catalog read whole in one query on one run, that
+// a cap lower than configured cuts short on the next (the workspace grew past it; here
+// the simulator's cap drops), is found out on that run and read whole again.
+func TestALowerCapReachedLaterIsFound(t *testing.T) {
+	p := newProject(t, simulator.Options{Seed: 37, CatalogCap: -1}, "[resources.resource_catalog]\n")
+	p.run(t, pipeline.RunOptions{})
+	if plan := storedPlan(t, p, "resource_catalog"); len(plan.Parts) != 1 {
+		t.Fatalf("the small workspace, uncapped, was read in %d partitions", len(plan.Parts))
+	}
+	p.sim.SetCatalogCap(150)
+	p.patch(t, "resource/all/"+p.query(t, "SELECT id FROM resource_catalog LIMIT 1")[0][0].(string), `{"title": "changed"}`)
+	info := p.run(t, pipeline.RunOptions{})
+	sameIDs(t, "resource_catalog", loadedIDs(t, p, "resource_catalog"), walk(p, "resource_catalog", nil))
+	if ci := catalogInfo(t, info); ci.Partitions < 2 || !strings.Contains(strings.Join(info.Notes, "\n"), "taking 150 as Secoda's cap") {
+		t.Fatalf("%d partitions, notes %v", ci.Partitions, info.Notes)
+	}
+}

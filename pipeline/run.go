@@ -202,7 +202,8 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 		info.Resources = append(info.Resources, res.info)
 		info.Notes = append(info.Notes, res.notes...)
 		if !res.info.Truncated {
-			if res.cursorField != "" && res.newCursor != "" && res.newCursor != state.Cursor(res.info.Name, res.cursorField) {
+			if old := state.Cursor(res.info.Name, res.cursorField); res.cursorField != "" && res.newCursor != "" &&
+				(old == "" || compareCursor(res.newCursor, old) > 0) { // forward only: the newest may have been deleted
 				state.SetCursor(res.info.Name, res.cursorField, res.newCursor)
 				stateChanged = true
 			}

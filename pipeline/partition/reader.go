@@ -123,13 +123,9 @@ type Result struct {
 	DataPages  int
 	PlanPages  int
 	Partitions int
-	// Split is true when the list was read in more than one partition.
-	Split      bool
 	Incomplete []Incomplete
 	Truncated  bool
 	Notes      []string
-	// Resumed is true when the reading went on from an interrupted run's deltas.
-	Resumed bool
 }
 
 // Reader reads one list, partitioned as it needs. Use it once.
@@ -159,6 +155,7 @@ type Reader struct {
 	haveIntegs    bool
 	dataPages     int
 	planPages     int
+	done          int // partitions read whole (the sweep is not one)
 	budget        int // data pages left, -1 for no limit
 	truncated     bool
 	notes         []string
@@ -384,8 +381,7 @@ func (r *Reader) Run(ctx context.Context, consume func(*Item) error) (*Result, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	res := &Result{DataPages: r.dataPages, PlanPages: r.planPages, Partitions: len(r.order), Truncated: r.truncated,
-		Notes: r.notes, Resumed: resumed}
+	res := &Result{DataPages: r.dataPages, PlanPages: r.planPages, Partitions: len(r.order), Truncated: r.truncated, Notes: r.notes}
 	plan := &Plan{Format: PlanFormat, Query: r.opt.QueryKey(), Cap: r.cap, PageSize: r.pageSize, NextID: r.nextID}
 	for _, id := range r.order {
 		l := r.leaves[id]
@@ -395,7 +391,6 @@ func (r *Reader) Run(ctx context.Context, consume func(*Item) error) (*Result, e
 		}
 		plan.Parts = append(plan.Parts, p)
 	}
-	res.Split = len(plan.Parts) > 1
 	res.Incomplete = plan.IncompleteParts()
 	if !r.truncated {
 		res.Plan = plan
@@ -464,13 +459,7 @@ func (r *Reader) emitLocked(it *Item) {
 }
 
 func (r *Reader) progressLocked(totalPages int) Progress {
-	p := Progress{Partitions: len(r.order), DataPages: r.dataPages, PlanPages: r.planPages, TotalPages: totalPages}
-	for _, l := range r.leaves {
-		if l.done {
-			p.Done++
-		}
-	}
-	return p
+	return Progress{Partitions: len(r.order), Done: r.done, DataPages: r.dataPages, PlanPages: r.planPages, TotalPages: totalPages}
 }
 
 func (r *Reader) fail(err error) {
@@ -618,7 +607,7 @@ func (r *Reader) do(ctx context.Context, t *task) error {
 func (r *Reader) classify(ctx context.Context, n *node, f *fetched) error {
 	n.sample, n.count = sampleOf(f.records, r.opt.Cursor), f.page.Count
 	r.learnPageSize(f.page)
-	if r.capped(f.page) || r.speculative(n, f.page) {
+	if r.capped(f.page) || r.speculative(n.where, f.page) {
 		return r.split(ctx, n)
 	}
 	r.mu.Lock()
@@ -674,11 +663,11 @@ func (r *Reader) capped(p *secoda.Page) bool {
 // speculative is true for the whole catalog counting a multiple of the page size: a cap
 // lower than configured looks like that, and splitting once by entity type shows it (the
 // parts then add up to more than the whole).
-func (r *Reader) speculative(n *node, p *secoda.Page) bool {
+func (r *Reader) speculative(where []Constraint, p *secoda.Page) bool {
 	r.mu.Lock()
-	size := r.pageSize
+	size := max(r.pageSize, len(p.Records))
 	r.mu.Unlock()
-	return r.opt.Catalog && len(n.where) == 0 && p.Count > 0 && size > 1 && p.Count >= 2*size && p.Count%size == 0 && p.Next != ""
+	return r.opt.Catalog && len(where) == 0 && p.Count > 0 && size > 1 && p.Count >= 2*size && p.Count%size == 0 && p.Next != ""
 }
 
 func (r *Reader) learnPageSize(p *secoda.Page) {
@@ -840,6 +829,11 @@ func (r *Reader) read(ctx context.Context, l *leaf, first *fetched) error {
 			switch {
 			case !l.window && (r.capped(f.page) || r.nearCap(f.page) && splittable(l.p.Where)):
 				// A partition of the last run that has grown near the cap is split again.
+				r.spent()
+				return r.resplit(ctx, l, f)
+			case !l.window && f.page.Count != l.p.Count && r.speculative(l.p.Where, f.page):
+				// The whole catalog, read in one query, grew to a multiple of the page
+				// size: a cap lower than configured shows so (see speculative).
 				r.spent()
 				return r.resplit(ctx, l, f)
 			case l.window && f.page.Count >= 0 && !r.capped(f.page):
@@ -1104,6 +1098,9 @@ func (r *Reader) markDone(l *leaf, status string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	l.done, l.sample, l.seen = true, nil, nil
+	if l.p.ID != "sweep" {
+		r.done++
+	}
 	l.p.Status = status
 	if status == StatusIncomplete {
 		l.p.Read = max(l.p.Read, l.read) // a later run reads only what changed

@@ -91,7 +91,7 @@ func (r *Reader) replay(deltas []json.RawMessage) error {
 			l := r.addLeaf(p)
 			l.stopAt = d.StopAt[p.ID]
 			if d.Op == "start" {
-				l.stopAt = p.Cursor
+				l.stopAt, l.reused = p.Cursor, true
 			}
 			if p.Status == StatusWindowed && d.Phase == "asc" {
 				l.phase = "asc"
@@ -120,6 +120,9 @@ func (r *Reader) replay(deltas []json.RawMessage) error {
 			}
 		case "done":
 			if l := r.leaves[d.ID]; l != nil {
+				if !l.done && d.ID != "sweep" {
+					r.done++
+				}
 				l.done, l.p.Status, l.read, l.cursor, l.p.Count = true, d.Status, d.Read, d.Cursor, d.Count
 				if d.Status == StatusIncomplete {
 					l.p.Read = d.Read

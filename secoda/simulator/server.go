@@ -441,6 +441,15 @@ func (s *Server) match(path string) (*route, string) {
 	return nil, ""
 }
 
+// SetCatalogCap changes a running server's cap (negative: none): a test's way of making
+// a workspace grow past a cap between two runs.
+func (s *Server) SetCatalogCap(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cap = n
+	s.version++ // what was computed under the old cap is not served again
+}
+
 // SetAPIKeys changes the keys a running server accepts: a key rotated, or revoked.
 func (s *Server) SetAPIKeys(keys ...string) error {
 	var ks [][]byte
