@@ -132,6 +132,7 @@ func (e *extractor) resource(ctx context.Context, r Resource, notes []json.RawMe
 		x.max = rs.last.Cursor
 		x.hash.parse(rs.last.Hash)
 		x.changes = norm.Changes()
+		x.earlierRows = rowsOf(rs.stats)
 	}
 	ropt := e.readerOptions(r, rs.deltas)
 	reader, err := partition.New(ropt)
@@ -162,7 +163,7 @@ func (e *extractor) resource(ctx context.Context, r Resource, notes []json.RawMe
 	if err := e.pkg.Commit(r.Name, done); err != nil {
 		return nil, err
 	}
-	e.report(r.Name, res, partition.Progress{Partitions: out.Partitions, Done: out.Partitions, TotalPages: -1}, rowsOf(res.stats), true)
+	e.report(r.Name, res, partition.Progress{Partitions: out.Partitions, Done: out.Partitions, TotalPages: -1}, rowsOf(res.stats), x.earlierRows, true)
 	return res, nil
 }
 
@@ -201,6 +202,8 @@ type resourceExtraction struct {
 	hash    contentHash
 	changes int    // the normalizer's Changes at the last note
 	idField string // resource_detail: the listed records' key, which fills {id}
+	// earlierRows are the rows an interrupted run had spooled.
+	earlierRows int64
 }
 
 // consume normalizes one page handed over by the reader (for resource_detail, the
@@ -253,7 +256,7 @@ func (x *resourceExtraction) consume(it *partition.Item) error {
 			}
 		}
 	}
-	x.e.report(x.r.Name, x.res, it.Progress, rowsOf(x.norm.Stats()), false)
+	x.e.report(x.r.Name, x.res, it.Progress, rowsOf(x.norm.Stats()), x.earlierRows, false)
 	return x.e.pkg.Commit(x.r.Name, x.note(it.Delta, it.Progress))
 }
 
@@ -361,12 +364,12 @@ func (h *contentHash) parse(s string) {
 }
 
 // report tells the caller's Progress of a page; rows is -1 where it is not known.
-func (e *extractor) report(name string, res *resourceResult, pp partition.Progress, rows int64, done bool) {
+func (e *extractor) report(name string, res *resourceResult, pp partition.Progress, rows, earlier int64, done bool) {
 	if e.opts.Progress == nil {
 		return
 	}
 	p := Progress{Resource: name, Pages: res.info.Pages, TotalPages: pp.TotalPages, Records: res.info.Records,
-		Skipped: res.info.Skipped, Rows: rows, Done: done, Partitions: pp.Partitions, PartitionsDone: pp.Done}
+		Skipped: res.info.Skipped, Rows: rows, EarlierRows: earlier, Done: done, Partitions: pp.Partitions, PartitionsDone: pp.Done}
 	if pp.Partitions > 1 {
 		p.TotalPages = -1 // the partition's, not the resource's
 	}

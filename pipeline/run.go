@@ -63,6 +63,8 @@ type Progress struct {
 	Records    int64
 	Skipped    int64 // records at or before the incremental cursor
 	Rows       int64 // rows over all of the resource's tables; -1 when not known
+	// EarlierRows are the rows of Rows an interrupted run had spooled (this run resumed it).
+	EarlierRows int64
 	// Partitions is how many queries the list is read in, so far; PartitionsDone how
 	// many are read whole. 1 and 0 for a list read in one.
 	Partitions, PartitionsDone int

@@ -86,7 +86,7 @@ func (p *progressPrinter) line(name string, r *resProgress) string {
 	}
 	if r.Rows > 0 {
 		el := time.Since(p.start).Seconds()
-		fmt.Fprintf(&b, ", %d rows, %.0f rows/s", r.Rows, float64(r.Rows)/max(el, 0.001))
+		fmt.Fprintf(&b, ", %d rows, %.0f rows/s", r.Rows, float64(r.Rows-r.EarlierRows)/max(el, 0.001))
 	}
 	switch {
 	case r.Done:
