@@ -1038,15 +1038,25 @@ func (r *Reader) lateCap(l *leaf) *node {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	cap, size := r.cap, r.pageSize
-	short := l.p.Count > l.read && size > 0 && l.read >= 2*size && l.read%size == 0
+	full := size > 0 && l.read >= 2*size && l.read%size == 0 // the last page was full
+	short := full && l.p.Count > l.read
+	// The whole catalog, with no count, ending on a full page: a cap lower than
+	// configured ends it so (a list of any length does so once in 50); read again
+	// split, the parts tell.
+	uncounted := full && r.opt.Catalog && len(l.p.Where) == 0 && l.p.Count < 0 && l.read < cap
 	atCap := l.read == cap || r.opt.Catalog && l.read > cap
-	if !short && !atCap {
+	if !short && !atCap && !uncounted {
 		return nil
 	}
-	if short && l.read < r.cap {
+	switch {
+	case short && l.read < r.cap:
 		r.cap = l.read
 		r.notes = append(r.notes, fmt.Sprintf("%s answered %d records of the %d it counted: taking %d as Secoda's cap on one query",
 			r.opt.Path, l.read, l.p.Count, l.read))
+	case uncounted:
+		r.cap = l.read
+		r.notes = append(r.notes, fmt.Sprintf("%s gave no count and ended on a full page after %d records, as a cap lower than %d would: it was read again, split, taking %d as Secoda's cap on one query",
+			r.opt.Path, l.read, cap, l.read))
 	}
 	if !r.opt.Catalog && !r.paramsLeft(l.p.Where) {
 		l.p.Status, l.p.Read = StatusIncomplete, l.read

@@ -404,3 +404,20 @@ func TestAReadingResumesFromItsDeltas(t *testing.T) {
 		t.Fatalf("the stopped and the resumed reading made %d requests, a clean one %d", total, clean.client.Stats().Requests)
 	}
 }
+
+// TestALowerCapWithNoCounts: a deployment that caps lower than configured and gives no
+// count at all still reads whole (the whole catalog ends on a full page: it is read
+// again, split).
+func TestALowerCapWithNoCounts(t *testing.T) {
+	opts := simulator.Options{Seed: 10, Size: simulator.Medium, CatalogCap: 3000, CapMode: simulator.CapHidden}
+	f := newFixture(t, opts)
+	res, got := run(t, catalogOptions(f))
+	want := walkIDs(f.sim, "resource_catalog")
+	if n := missingOf(got.ids, want); n > 0 || len(res.Incomplete) > 0 {
+		t.Fatalf("%d of %d resources not read; incomplete %v", n, len(want), res.Incomplete)
+	}
+	if !strings.Contains(strings.Join(res.Notes, " "), "gave no count") {
+		t.Fatalf("notes %v", res.Notes)
+	}
+	t.Logf("%d resources, %d partitions, %d data pages, %d plan pages", len(want), res.Partitions, res.DataPages, res.PlanPages)
+}
