@@ -11,10 +11,10 @@ import (
 type delta struct {
 	Op string `json:"op"` // start, meta, plan, page, done
 
-	Resolve []string  `json:"resolve,omitempty"` // nodes split or found under the cap
-	Drop    []string  `json:"drop,omitempty"`    // partitions replaced by a split
-	Nodes   []nodeRec `json:"nodes,omitempty"`   // queries still to probe
-	Leaves  []Partition
+	Resolve []string          `json:"resolve,omitempty"` // nodes split or found under the cap
+	Drop    []string          `json:"drop,omitempty"`    // partitions replaced by a split
+	Nodes   []nodeRec         `json:"nodes,omitempty"`   // queries still to probe
+	Leaves  []Partition       `json:"leaves,omitempty"`
 	StopAt  map[string]string `json:"stop_at,omitempty"` // the cursor a new partition reads down to
 	Phase   string            `json:"phase,omitempty"`   // a windowed partition's end being read
 
