@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/projectfs"
 )
 
 // Lock is a lock file, held until Release. Without flock, a lock file that a killed
@@ -14,7 +17,11 @@ type Lock struct{ path string }
 
 // Acquire creates the lock file, or fails with a *HeldError when it exists.
 func Acquire(path string) (*Lock, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	dir, err := projectfs.OpenFolder(filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
+	f, err := dir.OpenFile(filepath.Base(path), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		return nil, &HeldError{Path: path, Stale: true}
 	}

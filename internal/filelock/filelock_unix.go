@@ -5,9 +5,12 @@ package filelock
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/projectfs"
 )
 
 // Lock is an exclusive lock on a file, held until Release; the kernel drops it when
@@ -15,9 +18,11 @@ import (
 type Lock struct{ f *os.File }
 
 // Acquire takes the lock without waiting. When another process holds it, the error is
-// a *HeldError naming that process.
+// a *HeldError naming that process. The lock file is opened under projectfs's rule in
+// its folder (which the caller has checked): a link out of it, or a named pipe, is
+// refused.
 func Acquire(path string) (*Lock, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := openLockFile(path, os.O_CREATE|os.O_RDWR)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +49,7 @@ func (l *Lock) Release() {
 // Held tells whether another process holds the lock at path, without taking it: a
 // shared lock is tried for an instant, which an exclusive holder refuses.
 func Held(path string) bool {
-	f, err := os.Open(path)
+	f, err := openLockFile(path, os.O_RDONLY)
 	if err != nil {
 		return false
 	}
@@ -54,4 +59,13 @@ func Held(path string) bool {
 	}
 	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	return false
+}
+
+// openLockFile opens the lock file under projectfs's rule, its folder the boundary.
+func openLockFile(path string, flag int) (*os.File, error) {
+	dir, err := projectfs.OpenFolder(filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
+	return dir.OpenFile(filepath.Base(path), flag, 0o600)
 }

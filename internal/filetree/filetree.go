@@ -10,8 +10,9 @@ import (
 )
 
 // Read is every file, folder and link under dir (dir itself left out), by path
-// relative to dir: a file's contents, "" for a folder (whose key ends in "/"), and
-// "link to TARGET" for a symbolic link, which is not followed.
+// relative to dir: a file's contents, "" for a folder (whose key ends in "/"),
+// "link to TARGET" for a symbolic link, which is not followed, and the type of
+// anything else (a named pipe, which is not opened: that would block).
 func Read(dir string) (map[string]string, error) {
 	out := map[string]string{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -27,6 +28,8 @@ func Read(dir string) (map[string]string, error) {
 			return err
 		case d.IsDir():
 			out[rel+"/"] = ""
+		case !d.Type().IsRegular():
+			out[rel] = d.Type().String()
 		default:
 			b, err := os.ReadFile(p)
 			out[rel] = string(b)

@@ -81,8 +81,19 @@ type parser struct {
 	pos  int
 }
 
+// SyntaxError is input that is not JSON (it wraps ErrSyntax), or, from Unambiguous,
+// JSON that readers may read differently (ErrAmbiguous), and where: Offset is in bytes.
+type SyntaxError struct {
+	Offset int
+	Msg    string
+	err    error
+}
+
+func (e *SyntaxError) Error() string { return fmt.Sprintf("%v at byte %d: %s", e.err, e.Offset, e.Msg) }
+func (e *SyntaxError) Unwrap() error { return e.err }
+
 func (p *parser) errorf(format string, a ...any) error {
-	return fmt.Errorf("%w at byte %d: %s", ErrSyntax, p.pos, fmt.Sprintf(format, a...))
+	return &SyntaxError{Offset: p.pos, Msg: fmt.Sprintf(format, a...), err: ErrSyntax}
 }
 
 func (p *parser) skipSpace() {
