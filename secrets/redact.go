@@ -1,6 +1,8 @@
 package secrets
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"net/url"
 	"strings"
@@ -21,32 +23,95 @@ type Redactor struct {
 	secrets []string
 }
 
-// Add makes the redactor take s (and its URL-escaped form) out of all text from now on.
+// Add makes the redactor take s out of all text from now on, in every form the
+// program writes text in (Encodings), and in those forms of each other (JSON of a
+// URL, CSV of JSON): up to two layers deep.
 func (r *Redactor) Add(s string) {
 	if len(s) < minSecretLen {
 		return
 	}
+	forms := []string{s}
+	for range 2 {
+		for _, f := range forms {
+			for _, enc := range Encodings {
+				forms = appendNew(forms, enc(f))
+			}
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, v := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
-		known := false
-		for _, k := range r.secrets {
-			known = known || k == v
-		}
-		if !known {
-			r.secrets = append(r.secrets, v)
-		}
+	for _, v := range forms {
+		r.secrets = appendNew(r.secrets, v)
 	}
 }
 
-// Redact takes every known secret out of s.
+// appendNew appends v unless list holds it.
+func appendNew(list []string, v string) []string {
+	for _, k := range list {
+		if k == v {
+			return list
+		}
+	}
+	return append(list, v)
+}
+
+// Encodings are the ways the program writes a value into its output: JSON strings
+// (with Go's HTML escapes and without), CSV's doubled quotes, a Markdown table's cell,
+// a terminal table's cell, and URL escapes (of a query and of a path).
+var Encodings = []func(string) string{
+	func(s string) string { return jsonString(s, true) },
+	func(s string) string { return jsonString(s, false) },
+	func(s string) string { return strings.ReplaceAll(s, `"`, `""`) },
+	strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ").Replace,
+	strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`).Replace,
+	url.QueryEscape,
+	url.PathEscape,
+}
+
+// jsonString is s as a JSON string writes it, without the quotes.
+func jsonString(s string, escapeHTML bool) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(escapeHTML)
+	_ = enc.Encode(s)
+	out := strings.TrimSuffix(b.String(), "\n")
+	return out[1 : len(out)-1]
+}
+
+// cutMark ends a value cut to its bound (dest.CutMark, table cells): the part of a
+// secret before it is a secret too.
+const cutMark = "…"
+
+// Redact takes every known secret out of s, and the start of one (minSecretLen bytes
+// or more) where a value was cut short before cutMark.
 func (r *Redactor) Redact(s string) string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, k := range r.secrets {
 		s = strings.ReplaceAll(s, k, Redacted)
 	}
-	return s
+	if !strings.Contains(s, cutMark) {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, cutMark)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		head := s[:i]
+		for _, k := range r.secrets {
+			for n := len(k) - 1; n >= minSecretLen; n-- {
+				if strings.HasSuffix(head, k[:n]) {
+					head = head[:len(head)-n] + Redacted
+					break
+				}
+			}
+		}
+		b.WriteString(head + cutMark)
+		s = s[i+len(cutMark):]
+	}
 }
 
 // Writer wraps w so that nothing written through it carries a known secret, even one

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -295,5 +296,48 @@ func TestStoreWithoutAKeyringOffersTheAlternatives(t *testing.T) {
 	removed, err := f.Delete(context.Background(), "api.secoda.co")
 	if err != nil || len(removed) != 1 || removed[0] != f.Insecure {
 		t.Fatalf("delete: %v %v", removed, err)
+	}
+}
+
+// TestRedactorKnowsEveryEncodingTheProgramWrites: JSON (Go's \u003c and \u0026
+// escapes, and without them), CSV's doubled quotes, Markdown and terminal table
+// cells, URL escapes, one inside another, and a secret cut short by a cell bound.
+func TestRedactorKnowsEveryEncodingTheProgramWrites(t *testing.T) {
+	b := make([]byte, 8)
+	rand.Read(b)
+	secret := `p<w>&"d|` + "\t" + hex.EncodeToString(b) + `\end`
+	r := &Redactor{}
+	r.Add(secret)
+	jsonOf := func(v any, html bool) string {
+		var out strings.Builder
+		enc := json.NewEncoder(&out)
+		enc.SetEscapeHTML(html)
+		enc.Encode(v)
+		return out.String()
+	}
+	var csvOut strings.Builder
+	w := csv.NewWriter(&csvOut)
+	w.Write([]string{"k", secret})
+	w.Flush()
+	for name, text := range map[string]string{
+		"JSON with HTML escapes":    jsonOf(map[string]string{"k": secret}, true),
+		"JSON without HTML escapes": jsonOf(map[string]string{"k": secret}, false),
+		"JSON of JSON":              jsonOf(jsonOf(secret, true), true),
+		"CSV":                       csvOut.String(),
+		"a Markdown cell":           "| " + strings.NewReplacer("|", `\|`, "\n", " ").Replace(secret) + " |",
+		"a terminal cell":           strings.NewReplacer("\t", `\t`).Replace(secret),
+		"a URL query":               "https://x.test/?k=" + url.QueryEscape(secret),
+		"a URL path":                "https://x.test/" + url.PathEscape(secret),
+		"JSON of a URL":             jsonOf("https://x.test/?k="+url.QueryEscape(secret), true),
+		"cut by a cell bound":       "| " + secret[:12] + "… |",
+	} {
+		got := r.Redact(text)
+		if !strings.Contains(got, Redacted) || strings.Contains(got, hex.EncodeToString(b)[:6]) {
+			t.Errorf("%s: %q is left as %q", name, text, got)
+		}
+	}
+	// A value that merely starts like the secret is not a secret.
+	if got := r.Redact("p<w… and more"); got != "p<w… and more" {
+		t.Errorf("a short prefix was redacted: %q", got)
 	}
 }
