@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	mrand "math/rand/v2"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -47,7 +49,31 @@ type Stats struct {
 	VariantColumns  []string // table.column
 	DiscardedRows   int64
 	DiscardedValues int64
+	// Collisions are fields of one record whose names normalize to one column (Foo,
+	// foo, "FOO "): the last one's value is kept, as dlt keeps it, and the others are
+	// counted here, never dropped unsaid.
+	Collisions []Collision
 }
+
+// Collision is two or more fields of a record that become one column, or one child
+// table, of a table.
+type Collision struct {
+	Table  string `json:"table"`
+	Column string `json:"column"` // or the child table, for lists
+	// Fields name the fields as the records do (a.B for B inside a), at most
+	// maxCollisionFields of them.
+	Fields []string `json:"fields"`
+	// Dropped counts the values (or lists) that a later field of the same record
+	// replaced.
+	Dropped int64 `json:"dropped"`
+}
+
+// Bounds of what Stats keeps of collisions: a pathological source could name fields
+// without end.
+const (
+	maxCollisions      = 100
+	maxCollisionFields = 8
+)
 
 // ContractError is a record that a frozen schema contract refused.
 type ContractError struct {
@@ -96,6 +122,7 @@ type Normalizer struct {
 // and, for a list, its child table, so that a million records do not rebuild names.
 type pathNode struct {
 	name     string // column name: normalized, joined with __
+	field    string // the field as the record names it, a.B for B inside a
 	col      int    // position in the table, -1 until the column exists
 	variants map[DataType]int
 	children map[string]*pathNode
@@ -214,6 +241,71 @@ type rowState struct {
 	lists   []listRef
 }
 
+// addList sets a list aside for child rows. A list of another field of the record
+// that becomes the same child table is replaced, as dlt replaces it, and counted.
+func (rs *rowState) addList(n *Normalizer, l listRef) {
+	for i, o := range rs.lists {
+		if o.node.name == l.node.name {
+			n.collide(rs.t.Name, Path(n.opt.MaxIdentifierLength, append([]string{rs.t.Name}, l.node.parts...)...), o.node.field, l.node.field)
+			rs.lists[i] = l
+			return
+		}
+	}
+	rs.lists = append(rs.lists, l)
+}
+
+// setCell puts a value into a cell of the row; a cell another field of the record has
+// set already is a collision: the later value is kept, as dlt keeps it.
+func (n *Normalizer) setCell(rs *rowState, i int, node *pathNode, c Cell) {
+	if !rs.cells[i].Null() {
+		n.collide(rs.t.Name, rs.t.Columns[i].Name, n.fieldsOf(rs.t.Name, i, node)...)
+	}
+	rs.cells[i] = c
+}
+
+// fieldsOf names the fields that go to column i of a table: node's and those of the
+// other nodes of the table at i. Only a collision asks, so the walk is rare.
+func (n *Normalizer) fieldsOf(table string, i int, node *pathNode) []string {
+	var out []string
+	var walk func(p *pathNode)
+	walk = func(p *pathNode) {
+		hit := p.col == i
+		for _, vi := range p.variants {
+			hit = hit || vi == i
+		}
+		if hit && p != node && p.field != "" {
+			out = append(out, p.field)
+		}
+		for _, c := range p.children {
+			walk(c)
+		}
+	}
+	walk(n.node(table))
+	sort.Strings(out)
+	return append(out, node.field)
+}
+
+// collide counts a value that a later field of the same record replaced.
+func (n *Normalizer) collide(table, column string, fields ...string) {
+	for i := range n.stats.Collisions {
+		c := &n.stats.Collisions[i]
+		if c.Table == table && c.Column == column {
+			c.Dropped++
+			for _, f := range fields {
+				if !slices.Contains(c.Fields, f) && len(c.Fields) < maxCollisionFields {
+					c.Fields = append(c.Fields, f)
+				}
+			}
+			return
+		}
+	}
+	if len(n.stats.Collisions) == maxCollisions {
+		n.stats.Collisions[maxCollisions-1].Dropped++ // the last entry stands for the rest
+		return
+	}
+	n.stats.Collisions = append(n.stats.Collisions, Collision{Table: table, Column: column, Fields: fields[:min(len(fields), maxCollisionFields)], Dropped: 1})
+}
+
 // row normalizes one object into a row of t and its lists into child rows. It returns
 // the row's _dlt_id, or "" when the row was discarded.
 func (n *Normalizer) row(t *Table, obj jsonv.Value, level int, parentID, rootID string, idx int) (string, error) {
@@ -310,7 +402,7 @@ func (n *Normalizer) flatten(rs *rowState, node *pathNode, obj jsonv.Value, leve
 					return err
 				}
 			} else if len(v.Items) > 0 {
-				rs.lists = append(rs.lists, listRef{node: child, items: v.Items})
+				rs.addList(n, listRef{node: child, items: v.Items})
 			}
 		default:
 			c := scalarCell(v)
@@ -355,18 +447,18 @@ func (n *Normalizer) set(rs *rowState, node *pathNode, c Cell) error {
 	}
 	col := t.Columns[node.col]
 	if fitted, ok := coerce(c, col.Type); ok {
-		rs.cells[node.col] = fitted
+		n.setCell(rs, node.col, node, fitted)
 		return nil
 	}
 	// The value does not fit: a variant column of its own type.
 	if i, ok := node.variants[c.Type]; ok {
-		rs.cells[i] = c
+		n.setCell(rs, i, node, c)
 		return nil
 	}
 	name := VariantColumn(node.name, c.Type, n.opt.MaxIdentifierLength)
 	if vc, i := t.Column(name); vc != nil && vc.Type == c.Type {
 		n.rememberVariant(node, c.Type, i)
-		rs.cells[i] = c
+		n.setCell(rs, i, node, c)
 		return nil
 	}
 	switch n.opt.Contract.DataType {
@@ -383,7 +475,7 @@ func (n *Normalizer) set(rs *rowState, node *pathNode, c Cell) error {
 	i := n.addColumn(rs, &Column{Name: name, Type: c.Type, Nullable: true, Variant: true, VariantOf: node.name})
 	n.rememberVariant(node, c.Type, i)
 	n.stats.VariantColumns = append(n.stats.VariantColumns, t.Name+"."+name)
-	rs.cells[i] = c
+	n.setCell(rs, i, node, c)
 	return nil
 }
 
@@ -443,7 +535,11 @@ func (n *Normalizer) childNode(parent *pathNode, key string) *pathNode {
 	}
 	norm := Identifier(key, n.opt.MaxIdentifierLength)
 	parts := append(append([]string(nil), parent.parts...), norm)
-	c := &pathNode{name: Path(n.opt.MaxIdentifierLength, parts...), col: -1, parts: parts}
+	field := strings.Clone(key)
+	if parent.field != "" {
+		field = parent.field + "." + field
+	}
+	c := &pathNode{name: Path(n.opt.MaxIdentifierLength, parts...), field: field, col: -1, parts: parts}
 	parent.children[strings.Clone(key)] = c // the key may share a page's bytes
 	return c
 }

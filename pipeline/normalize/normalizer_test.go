@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -356,5 +357,64 @@ func TestPythonSentinelsAreTheirValues(t *testing.T) {
 	tags := sink.rows["user__tags"]
 	if len(tags) != 2 || tags[0]["value"] != "x" || tags[1]["value"] != nil {
 		t.Errorf("a \"None\" list item: %v", tags)
+	}
+}
+
+// TestFieldsThatBecomeOneColumnAreCounted: Foo, foo and "FOO " are one column, as in
+// dlt; the last value of a record is kept, as dlt keeps it, and each value it replaced
+// is counted with the fields' names, so nothing is dropped unsaid. So for duplicate
+// keys, variant columns and lists that become one child table; a__b is not a.b (dlt's
+// names fold double underscores).
+func TestFieldsThatBecomeOneColumnAreCounted(t *testing.T) {
+	n, sink := normalizeAll(t, nil, Options{},
+		`{"id": "1", "Foo": "first", "foo": "second", "FOO ": "third"}`,
+		`{"id": "2", "foo": "only"}`,
+		`{"id": "3", "a__b": 1, "a": {"b": 2}}`,
+		`{"id": "4", "dup": 1, "dup": 2}`,
+		`{"id": "5", "n": 1, "N": "x", "n ": "y"}`,
+		`{"id": "6", "Tags": [1, 2], "tags": [3]}`)
+	rows := sink.rows["things"]
+	if rows[0]["foo"] != "third" || rows[1]["foo"] != "only" || rows[2]["a__b"] != int64(2) || rows[2]["a_b"] != int64(1) || rows[3]["dup"] != int64(2) || rows[4]["n__v_text"] != "y" {
+		t.Fatalf("the last value is kept: %v", rows)
+	}
+	if got := sink.rows["things__tags"]; len(got) != 1 || got[0]["value"] != int64(3) {
+		t.Fatalf("the last list is kept: %v", got)
+	}
+	want := map[string]struct {
+		fields  string
+		dropped int64
+	}{
+		"foo":          {"Foo,foo,FOO ", 2},
+		"dup":          {"dup", 1},
+		"n__v_text":    {"N,n ", 1},
+		"things__tags": {"Tags,tags", 1},
+	}
+	got := n.Stats().Collisions
+	if len(got) != len(want) {
+		t.Fatalf("collisions: %+v", got)
+	}
+	for _, c := range got {
+		w, ok := want[c.Column]
+		if !ok || c.Table != "things" || strings.Join(c.Fields, ",") != w.fields || c.Dropped != w.dropped {
+			t.Errorf("collision %+v, want %+v", c, w)
+		}
+	}
+}
+
+func TestCollisionsAreBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"id": "x"`)
+	for i := range 300 {
+		fmt.Fprintf(&b, `, "k%d": 1, "K%d": 2`, i, i)
+	}
+	b.WriteString("}")
+	n, _ := normalizeAll(t, nil, Options{}, b.String())
+	got := n.Stats().Collisions
+	var dropped int64
+	for _, c := range got {
+		dropped += c.Dropped
+	}
+	if len(got) != maxCollisions || dropped != 300 {
+		t.Fatalf("%d collisions kept, %d values counted", len(got), dropped)
 	}
 }
