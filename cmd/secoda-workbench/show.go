@@ -2,15 +2,12 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"runtime"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/secoda-workbench/secoda-workbench/dashboard"
-	"github.com/secoda-workbench/secoda-workbench/secoda"
 )
 
 func newShowCmd(a *app) *cobra.Command {
@@ -81,15 +78,45 @@ func openBrowser(getenv func(string) string, url string) error {
 	}
 	c := exec.Command(path, args...)
 	c.Stdin, c.Stdout, c.Stderr = nil, nil, nil
-	// The browser needs nothing of this process's secrets.
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, secoda.EnvAPIKey+"=") {
-			c.Env = append(c.Env, kv)
-		}
-	}
+	c.Env = browserEnv(getenv)
 	if err := c.Start(); err != nil {
 		return err
 	}
 	go func() { _ = c.Wait() }() // reap it; its exit does not matter
 	return nil
+}
+
+// browserEnvNames are the variables the URL opener and the browser it starts get:
+// what a desktop session needs to find the display, the session bus, the user's
+// folders, language and time zone, and the preferred browser. Exact names, no
+// prefixes, so that nothing else passes: not this program's secrets
+// (SECODA_API_KEY, SECODA_DESTINATION_PASSWORD, SECODA_WORKBENCH_MCP_TOKEN) nor any
+// other the user's shell holds (cloud keys, tokens, SSH_AUTH_SOCK). A browser lives
+// long and hands its environment on to every helper it starts.
+var browserEnvNames = []string{
+	// Everywhere.
+	"PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "TZ",
+	"LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE", "LC_MONETARY", "LC_MESSAGES",
+	"LC_PAPER", "LC_NAME", "LC_ADDRESS", "LC_TELEPHONE", "LC_MEASUREMENT", "LC_IDENTIFICATION",
+	// A Linux or BSD desktop, and how xdg-open recognises it.
+	"DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY", "DBUS_SESSION_BUS_ADDRESS", "BROWSER",
+	"XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_DATA_HOME", "XDG_DATA_DIRS", "XDG_CACHE_HOME", "XDG_STATE_HOME",
+	"XDG_CURRENT_DESKTOP", "XDG_SESSION_DESKTOP", "XDG_SESSION_TYPE", "DESKTOP_SESSION",
+	"KDE_FULL_SESSION", "KDE_SESSION_VERSION", "GNOME_DESKTOP_SESSION_ID",
+	// WSL, where xdg-open hands the URL to Windows.
+	"WSL_DISTRO_NAME", "WSL_INTEROP",
+	// Windows.
+	"SYSTEMROOT", "WINDIR", "SYSTEMDRIVE", "COMSPEC", "PATHEXT", "TEMP", "TMP",
+	"USERPROFILE", "USERNAME", "HOMEDRIVE", "HOMEPATH", "APPDATA", "LOCALAPPDATA", "PROGRAMDATA", "PROGRAMFILES",
+}
+
+// browserEnv is the environment of the URL opener: browserEnvNames that are set.
+func browserEnv(getenv func(string) string) []string {
+	var env []string
+	for _, name := range browserEnvNames {
+		if v := getenv(name); v != "" {
+			env = append(env, name+"="+v)
+		}
+	}
+	return env
 }
