@@ -166,7 +166,7 @@ func TestGolden(t *testing.T) {
 				for _, f := range fixtures {
 					writeFile(t, dir, f.path, f.content())
 				}
-				changes, err := Plan(dir, a, testOptions)
+				changes, err := Plan(t.Context(), dir, a, testOptions)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -190,7 +190,7 @@ func TestGolden(t *testing.T) {
 				if scenario == "merged" {
 					golden(t, filepath.Join("testdata", scenario, string(a), "dry-run.diff.golden"), []byte(diffs.String()))
 				}
-				if err := Apply(dir, changes); err != nil {
+				if err := Apply(t.Context(), dir, changes); err != nil {
 					t.Fatal(err)
 				}
 				for _, c := range changes {
@@ -379,7 +379,7 @@ func checkSettings(t *testing.T, dir string, fixtures []fixture) {
 func assertIdempotent(t *testing.T, dir string, a Agent, o Options) {
 	t.Helper()
 	before := filetree.Snapshot(t, dir)
-	again, err := Plan(dir, a, o)
+	again, err := Plan(t.Context(), dir, a, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +388,7 @@ func assertIdempotent(t *testing.T, dir string, a Agent, o Options) {
 			t.Errorf("second run: %s is %s (%v), want unchanged\n%s", c.Path, c.Status, c.Err, Diff(c))
 		}
 	}
-	if err := Apply(dir, again); err != nil {
+	if err := Apply(t.Context(), dir, again); err != nil {
 		t.Fatal(err)
 	}
 	if after := filetree.Snapshot(t, dir); !reflect.DeepEqual(before, after) {
@@ -402,7 +402,7 @@ func TestMergedJSONKeepsOtherKeys(t *testing.T) {
 		dir := t.TempDir()
 		f := mergedFixtures(a)[0]
 		writeFile(t, dir, f.path, f.content())
-		changes, err := Plan(dir, a, testOptions)
+		changes, err := Plan(t.Context(), dir, a, testOptions)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -428,30 +428,52 @@ func TestMalformedIsRefusedNotOverwritten(t *testing.T) {
 		agent Agent
 		path  string
 		text  string
+		why   string // in the error, when set
 	}{
-		{"broken .mcp.json", Claude, ".mcp.json", "{\n  \"mcpServers\": {\n    \"docs\": {\"command\": \"npx\",}\n"},
-		{".mcp.json an array", Claude, ".mcp.json", "[{\"mcpServers\": {}}]\n"},
-		{"mcpServers a string", Claude, ".mcp.json", "{\"mcpServers\": \"none\"}\n"},
-		{"mcpServers null", Claude, ".mcp.json", "{\"mcpServers\": null}\n"},
-		{"broken Cursor mcp.json", Cursor, ".cursor/mcp.json", "{\"mcpServers\": {}} trailing"},
-		{"broken settings.json", Claude, ".claude/settings.json", "{\"permissions\": {\"allow\": [}}"},
-		{"settings.json a number", Claude, ".claude/settings.json", "42\n"},
-		{"permissions a list", Claude, ".claude/settings.json", "{\"permissions\": []}\n"},
-		{"deny not a list", Claude, ".claude/settings.json", "{\"permissions\": {\"deny\": \"Read(./.env)\"}}\n"},
-		{"broken config.toml", Codex, ".codex/config.toml", "[mcp_servers.docs\ncommand = \"npx\"\n"},
-		{"config.toml with a duplicate key", Codex, ".codex/config.toml", "model = \"a\"\nmodel = \"b\"\n"},
+		{"broken .mcp.json", Claude, ".mcp.json", "{\n  \"mcpServers\": {\n    \"docs\": {\"command\": \"npx\",}\n", "line 3, column 31: expected a key"},
+		{".mcp.json an array", Claude, ".mcp.json", "[{\"mcpServers\": {}}]\n", ""},
+		{"mcpServers a string", Claude, ".mcp.json", "{\"mcpServers\": \"none\"}\n", ""},
+		{"mcpServers null", Claude, ".mcp.json", "{\"mcpServers\": null}\n", ""},
+		{"broken Cursor mcp.json", Cursor, ".cursor/mcp.json", "{\"mcpServers\": {}} trailing", ""},
+		{"broken settings.json", Claude, ".claude/settings.json", "{\"permissions\": {\"allow\": [}}", ""},
+		{"settings.json a number", Claude, ".claude/settings.json", "42\n", ""},
+		{"permissions a list", Claude, ".claude/settings.json", "{\"permissions\": []}\n", ""},
+		{"deny not a list", Claude, ".claude/settings.json", "{\"permissions\": {\"deny\": \"Read(./.env)\"}}\n", ""},
+		{"broken config.toml", Codex, ".codex/config.toml", "[mcp_servers.docs\ncommand = \"npx\"\n", ""},
+		{"config.toml with a duplicate key", Codex, ".codex/config.toml", "model = \"a\"\nmodel = \"b\"\n", "line 2, column 1: key model is already defined"},
+		// What encoding/json takes silently, and readers may read otherwise.
+		{"invalid UTF-8 in a string", Claude, ".mcp.json", "{\"mcpServers\": {\"docs\": {\"command\": \"np\xe9x\"}}}\n",
+			"line 1, column 40: invalid UTF-8"},
+		{"invalid UTF-8 in a key", Cursor, ".cursor/mcp.json", "{\n  \"mcpServers\": {\n    \"d\xffocs\": {}\n  }\n}\n", "line 3, column 7: invalid UTF-8"},
+		{"a duplicate top-level key", Claude, ".mcp.json", "{\n  \"mcpServers\": {},\n  \"mcpServers\": {\"docs\": {\"command\": \"npx\"}}\n}\n",
+			`line 3, column 3: the key "mcpServers" appears twice in one object`},
+		{"a duplicate server", Claude, ".mcp.json", "{\"mcpServers\": {\n  \"docs\": {\"command\": \"a\"},\n  \"docs\": {\"command\": \"b\"}\n}}\n",
+			`line 3, column 3: the key "docs" appears twice`},
+		{"our own server twice", Cursor, ".cursor/mcp.json", "{\"mcpServers\": {\"secoda-workbench\": {}, \"secoda-workbench\": {\"command\": \"evil\"}}}\n",
+			`the key "secoda-workbench" appears twice`},
+		{"a duplicate deeper down", Claude, ".claude/settings.json", "{\"permissions\": {\"deny\": [], \"allow\": [], \"deny\": [\"Read(./.env)\"]}}\n",
+			`line 1, column 43: the key "deny" appears twice`},
+		{"a duplicate spelled with an escape", Claude, ".mcp.json", "{\"mcpServers\": {}, \"mcp\\u0053ervers\": {}}\n", `the key "mcpServers" appears twice`},
+		{"half a surrogate pair", Claude, ".mcp.json", "{\"mcpServers\": {\"docs\": {\"command\": \"\\ud800\"}}}\n",
+			"line 1, column 38: a \\u escape stands for half a UTF-16 surrogate pair"},
+		{"invalid UTF-8 in config.toml", Codex, ".codex/config.toml", "model = \"o3\"\n[mcp_servers.docs]\ncommand = \"np\xe9x\"\n",
+			"line 3, column 14: invalid UTF-8"},
+		{"invalid UTF-8 in a config.toml comment", Codex, ".codex/config.toml", "# caf\xe9\nmodel = \"o3\"\n", "line 1, column 6: invalid UTF-8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeFile(t, dir, tt.path, tt.text)
-			changes, err := Plan(dir, tt.agent, testOptions)
+			changes, err := Plan(t.Context(), dir, tt.agent, testOptions)
 			if err != nil {
 				t.Fatal(err)
 			}
 			c := find(t, changes, tt.path)
 			if c.Status != Refused || !errors.Is(c.Err, ErrMalformed) {
 				t.Fatalf("%s: %s (%v), want refused as malformed", tt.path, c.Status, c.Err)
+			}
+			if tt.why != "" && (!strings.Contains(c.Err.Error(), tt.why) || !strings.Contains(c.Err.Error(), "run init again")) {
+				t.Errorf("%s: %v, want where (%q) and what to do", tt.path, c.Err, tt.why)
 			}
 			if c.New != nil {
 				t.Errorf("a refused change carries new content: %q", c.New)
@@ -461,9 +483,7 @@ func TestMalformedIsRefusedNotOverwritten(t *testing.T) {
 					t.Errorf("%s refused too: %v", other.Path, other.Err)
 				}
 			}
-			if err := Apply(dir, changes); err != nil {
-				t.Fatal(err)
-			}
+			applyRefused(t, dir, changes)
 			if got := string(readFile(t, dir, tt.path)); got != tt.text {
 				t.Errorf("Apply changed the malformed file: %q", got)
 			}
@@ -499,16 +519,14 @@ func TestEditedManagedFilesAreRefusedUnlessForced(t *testing.T) {
 			edited := tt.edit(string(readFile(t, dir, tt.path)))
 			writeFile(t, dir, tt.path, edited)
 
-			changes, err := Plan(dir, tt.agent, testOptions)
+			changes, err := Plan(t.Context(), dir, tt.agent, testOptions)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if c := find(t, changes, tt.path); c.Status != Refused || !errors.Is(c.Err, ErrEdited) {
 				t.Fatalf("%s: %s (%v), want refused as edited", tt.path, c.Status, c.Err)
 			}
-			if err := Apply(dir, changes); err != nil {
-				t.Fatal(err)
-			}
+			applyRefused(t, dir, changes)
 			if got := string(readFile(t, dir, tt.path)); got != edited {
 				t.Fatal("Apply replaced the user's edit")
 			}
@@ -543,16 +561,14 @@ func TestEditedMarkdownBlock(t *testing.T) {
 
 			edited := strings.Replace(block, "Never read", "Please never read", 1)
 			writeFile(t, dir, path, before+edited+after)
-			changes, err := Plan(dir, a, testOptions)
+			changes, err := Plan(t.Context(), dir, a, testOptions)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if c := find(t, changes, path); c.Status != Refused || !errors.Is(c.Err, ErrEdited) {
 				t.Fatalf("an edited block: %s (%v), want refused", c.Status, c.Err)
 			}
-			if err := Apply(dir, changes); err != nil {
-				t.Fatal(err)
-			}
+			applyRefused(t, dir, changes)
 			if got := string(readFile(t, dir, path)); got != before+edited+after {
 				t.Fatal("Apply replaced the edited block")
 			}
@@ -578,7 +594,7 @@ func TestCodexUserTable(t *testing.T) {
 	)
 	dir := t.TempDir()
 	writeFile(t, dir, ".codex/config.toml", head+table+tail)
-	changes, err := Plan(dir, Codex, testOptions)
+	changes, err := Plan(t.Context(), dir, Codex, testOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -586,9 +602,7 @@ func TestCodexUserTable(t *testing.T) {
 	if c.Status != Refused || !errors.Is(c.Err, ErrEdited) || !strings.Contains(c.Err.Error(), "--force") {
 		t.Fatalf("the user's own table: %s (%v), want refused naming --force", c.Status, c.Err)
 	}
-	if err := Apply(dir, changes); err != nil {
-		t.Fatal(err)
-	}
+	applyRefused(t, dir, changes)
 	if got := string(readFile(t, dir, ".codex/config.toml")); got != head+table+tail {
 		t.Fatalf("Apply changed it: %q", got)
 	}
@@ -695,10 +709,23 @@ func TestNextStep(t *testing.T) {
 	}
 }
 
+// applyRefused applies changes some of which init refused: Apply writes nothing, not
+// even the files it could have written.
+func applyRefused(t *testing.T, dir string, changes []Change) {
+	t.Helper()
+	before := filetree.Snapshot(t, dir)
+	if err := Apply(t.Context(), dir, changes); err == nil || !strings.Contains(err.Error(), "nothing was written") {
+		t.Fatalf("Apply of refused changes: %v", err)
+	}
+	if after := filetree.Snapshot(t, dir); !reflect.DeepEqual(before, after) {
+		t.Errorf("Apply wrote although a change was refused: %v", after)
+	}
+}
+
 // apply plans and applies, failing on any refusal.
 func apply(t *testing.T, dir string, a Agent, o Options) []Change {
 	t.Helper()
-	changes, err := Plan(dir, a, o)
+	changes, err := Plan(t.Context(), dir, a, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -707,7 +734,7 @@ func apply(t *testing.T, dir string, a Agent, o Options) []Change {
 			t.Fatalf("%s refused: %v", c.Path, c.Err)
 		}
 	}
-	if err := Apply(dir, changes); err != nil {
+	if err := Apply(t.Context(), dir, changes); err != nil {
 		t.Fatal(err)
 	}
 	return changes

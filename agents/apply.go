@@ -1,12 +1,14 @@
 package agents
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/projectfs"
 )
 
 // Status is what init did, or would do, to one file.
@@ -16,7 +18,7 @@ const (
 	Created   Status = "created"
 	Updated   Status = "updated"
 	Unchanged Status = "unchanged"
-	Refused   Status = "refused" // edited by the user, malformed, or outside the project
+	Refused   Status = "refused" // edited by the user, malformed, not a regular file, or outside the project
 )
 
 // Change is one file's outcome.
@@ -28,27 +30,34 @@ type Change struct {
 	Err      error // why it was refused
 }
 
-// Plan computes every file's change for an agent without writing anything.
-func Plan(dir string, a Agent, o Options) ([]Change, error) {
-	root, err := filepath.EvalSymlinks(dir)
+// ErrOutside is a file init would read or write outside the project folder, through
+// ".." or a symbolic link (projectfs's rule, which every file of a project follows).
+var ErrOutside = projectfs.ErrOutside
+
+// ErrNotRegular is a file init would merge into that is a named pipe, a device, a
+// socket or a folder: it is never opened.
+var ErrNotRegular = projectfs.ErrNotRegular
+
+// Plan computes every file's change for an agent without writing anything. Files are
+// read under projectfs's rule: a link inside the project is followed, one that leads
+// out is refused, and only regular files are opened. It stops when ctx is done.
+func Plan(ctx context.Context, dir string, a Agent, o Options) ([]Change, error) {
+	project, err := projectfs.Open(dir)
 	if err != nil {
 		return nil, err
 	}
 	var out []Change
 	for _, e := range o.edits(a) {
-		c := Change{Path: e.path, What: e.what}
-		full, err := inside(root, e.path)
-		if err != nil {
-			c.Status, c.Err = Refused, err
-			out = append(out, c)
-			continue
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
-		old, err := os.ReadFile(full)
+		c := Change{Path: e.path, What: e.what}
+		old, err := project.ReadFile(e.path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			old = nil
 		case err != nil:
-			c.Status, c.Err = Refused, err
+			c.Status, c.Err = Refused, reason(err)
 			out = append(out, c)
 			continue
 		}
@@ -69,95 +78,90 @@ func Plan(dir string, a Agent, o Options) ([]Change, error) {
 	return out, nil
 }
 
-// Apply writes the planned changes: each file whole, through a temporary file renamed
-// over it. Refused and unchanged files are not touched.
-func Apply(dir string, changes []Change) error {
-	root, err := filepath.EvalSymlinks(dir)
+// reason is a refusal of projectfs without the path, which a Change names already.
+func reason(err error) error {
+	var pe *projectfs.Error
+	if errors.As(err, &pe) {
+		return refusal{pe}
+	}
+	return err
+}
+
+type refusal struct{ e *projectfs.Error }
+
+func (r refusal) Error() string { return r.e.Reason() }
+func (r refusal) Unwrap() error { return r.e }
+
+// Apply writes the planned changes, all of them or none: when any change was refused,
+// nothing is written; otherwise every file is first written in full beside its place
+// (through a temporary file) and only then are they all renamed into place. A file
+// that changed since Plan read it, a failure while writing, or ctx done before the
+// renames leaves every file as it was (the renames, last, are what rarely fails).
+// Refused and unchanged files are not touched; a link inside the project keeps
+// pointing where it did (its target is written).
+func Apply(ctx context.Context, dir string, changes []Change) error {
+	var refused []string
+	for _, c := range changes {
+		if c.Status == Refused {
+			refused = append(refused, fmt.Sprintf("%s: %v", c.Path, c.Err))
+		}
+	}
+	if len(refused) > 0 {
+		return fmt.Errorf("nothing was written, since init refuses:\n  %s", strings.Join(refused, "\n  "))
+	}
+	project, err := projectfs.Open(dir)
 	if err != nil {
 		return err
+	}
+	var staged []*projectfs.Staged
+	var news []bool
+	discard := func() {
+		for i := len(staged) - 1; i >= 0; i-- {
+			staged[i].Discard()
+		}
 	}
 	for _, c := range changes {
 		if c.Status != Created && c.Status != Updated {
 			continue
 		}
-		full, err := inside(root, c.Path)
+		if err := ctx.Err(); err != nil {
+			discard()
+			return err
+		}
+		// Nothing the user wrote since Plan is lost.
+		now, err := project.ReadFile(c.Path)
+		if errors.Is(err, fs.ErrNotExist) {
+			now, err = nil, nil
+		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", c.Path, err)
+			discard()
+			return fmt.Errorf("%s: %w; nothing was written", c.Path, reason(err))
 		}
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return err
+		if (now == nil) != (c.Old == nil) || !bytes.Equal(now, c.Old) {
+			discard()
+			return fmt.Errorf("%s changed while init ran: nothing was written; run init again", c.Path)
 		}
-		// The folder was checked before it existed; check again now it does.
-		if _, err := inside(root, c.Path); err != nil {
-			return fmt.Errorf("%s: %w", c.Path, err)
-		}
-		// A link inside the project (CLAUDE.md -> AGENTS.md) stays a link: write its
-		// target, which inside has just checked.
-		if target, err := filepath.EvalSymlinks(full); err == nil {
-			full = target
-		}
-		mode := fs.FileMode(0o644)
-		if info, err := os.Stat(full); err == nil {
-			mode = info.Mode().Perm()
-		}
-		tmp, err := os.CreateTemp(filepath.Dir(full), "."+filepath.Base(full)+".tmp-*")
+		s, err := project.Stage(c.Path, c.New, 0o644)
 		if err != nil {
-			return err
+			discard()
+			return fmt.Errorf("%s: %w; nothing was written", c.Path, reason(err))
 		}
-		_, werr := tmp.Write(c.New)
-		cerr := tmp.Close()
-		if err := errors.Join(werr, cerr, os.Chmod(tmp.Name(), mode)); err != nil {
-			os.Remove(tmp.Name())
-			return err
+		staged = append(staged, s)
+		news = append(news, c.Status == Created)
+	}
+	if err := ctx.Err(); err != nil {
+		discard()
+		return err
+	}
+	for i, s := range staged {
+		commit := s.Commit
+		if news[i] {
+			commit = s.CommitNew // a file that appeared since Plan is kept
 		}
-		if err := os.Rename(tmp.Name(), full); err != nil {
-			os.Remove(tmp.Name())
+		if err := commit(); err != nil {
+			discard()
 			return err
 		}
 	}
 	return nil
-}
-
-// ErrOutside is a file init would write outside the project folder.
-var ErrOutside = errors.New("outside the project folder")
-
-// inside resolves rel under root and refuses a path that leaves it, through .. or a
-// symbolic link in any folder on the way (or the file itself).
-func inside(root, rel string) (string, error) {
-	full := filepath.Join(root, filepath.FromSlash(rel))
-	if r, err := filepath.Rel(root, full); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-		return "", ErrOutside
-	}
-	// The deepest part that exists, with its links resolved, must stay under root.
-	probe, links := full, 0
-	for {
-		resolved, err := filepath.EvalSymlinks(probe)
-		if err == nil {
-			r, err := filepath.Rel(root, resolved)
-			if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-				return "", fmt.Errorf("%w (a symbolic link leads to %s)", ErrOutside, resolved)
-			}
-			return full, nil
-		}
-		// A link to what does not exist yet: check where it leads instead.
-		if info, err := os.Lstat(probe); err == nil && info.Mode()&fs.ModeSymlink != 0 {
-			target, err := os.Readlink(probe)
-			if err != nil {
-				return "", err
-			}
-			if links == 40 {
-				return "", errors.New("too many symbolic links")
-			}
-			if !filepath.IsAbs(target) {
-				target = filepath.Join(filepath.Dir(probe), target)
-			}
-			probe, links = target, links+1
-			continue
-		}
-		parent := filepath.Dir(probe)
-		if parent == probe {
-			return full, nil
-		}
-		probe = parent
-	}
 }

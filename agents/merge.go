@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
@@ -21,9 +22,49 @@ import (
 // ErrEdited is a managed file or block the user changed; init leaves it unless forced.
 var ErrEdited = errors.New("edited by hand since init wrote it")
 
-// ErrMalformed is a file init must merge into but cannot parse; it is reported, never
-// overwritten.
+// ErrMalformed is a file init must merge into but cannot parse, or that parses in more
+// than one way (invalid UTF-8, a key twice); it is reported, never overwritten.
 var ErrMalformed = errors.New("does not parse")
+
+// checkJSON refuses a JSON file init would edit that readers may not read alike: not
+// JSON, not UTF-8, a key twice in one object (encoding/json keeps the last, others the
+// first), half a surrogate pair. An empty file is an empty object.
+func checkJSON(file []byte) error {
+	if len(bytes.TrimSpace(file)) == 0 {
+		return nil
+	}
+	err := jsonv.Unambiguous(file)
+	var se *jsonv.SyntaxError
+	if !errors.As(err, &se) {
+		return err
+	}
+	line, col := lineCol(file, se.Offset)
+	what := "as JSON"
+	if errors.Is(err, jsonv.ErrAmbiguous) {
+		what = "unambiguously as JSON"
+	}
+	return fmt.Errorf("%w %s: line %d, column %d: %s; fix it (or move it aside) and run init again", ErrMalformed, what, line, col, se.Msg)
+}
+
+// checkUTF8 refuses a text file that is not UTF-8, with where.
+func checkUTF8(file []byte) error {
+	for i := 0; i < len(file); {
+		r, n := utf8.DecodeRune(file[i:])
+		if r == utf8.RuneError && n == 1 {
+			line, col := lineCol(file, i)
+			return fmt.Errorf("%w: line %d, column %d: invalid UTF-8 (a file in another encoding?); fix it and run init again", ErrMalformed, line, col)
+		}
+		i += n
+	}
+	return nil
+}
+
+// lineCol is the 1-based line and byte column of offset in data.
+func lineCol(data []byte, offset int) (line, col int) {
+	offset = min(offset, len(data))
+	line = 1 + bytes.Count(data[:offset], []byte("\n"))
+	return line, offset - (bytes.LastIndexByte(data[:offset], '\n') + 1) + 1
+}
 
 func digest(s string) string {
 	sum := sha256.Sum256([]byte(s))
@@ -140,6 +181,9 @@ func (o Options) jsonServer(env map[string]string) func(old []byte, force bool) 
 			Args    []string          `json:"args"`
 			Env     map[string]string `json:"env"`
 		}{o.Command, []string{"serve"}, env}
+		if err := checkJSON(old); err != nil {
+			return nil, err
+		}
 		return jsonSet(old, []string{"mcpServers", ServerName}, server)
 	}
 }
@@ -157,6 +201,9 @@ func (o Options) claudeSettings() func(old []byte, force bool) ([]byte, error) {
 		var allow []string
 		for _, t := range readOnlyTools {
 			allow = append(allow, "mcp__"+ServerName+"__"+t)
+		}
+		if err := checkJSON(old); err != nil {
+			return nil, err
 		}
 		doc, err := jsonAppend(old, []string{"permissions", "deny"}, deny)
 		if err != nil {
@@ -392,8 +439,17 @@ func (o Options) codexServer() func(old []byte, force bool) ([]byte, error) {
 		block := b.String()
 		s := string(old)
 		if old != nil {
+			if err := checkUTF8(old); err != nil {
+				return nil, err
+			}
 			if err := toml.Unmarshal(old, new(map[string]any)); err != nil {
-				return nil, fmt.Errorf("%w as TOML (%s); fix it and run init again", ErrMalformed, firstLine(err.Error()))
+				at := ""
+				var de *toml.DecodeError
+				if errors.As(err, &de) {
+					line, col := de.Position()
+					at = fmt.Sprintf("line %d, column %d: ", line, col)
+				}
+				return nil, fmt.Errorf("%w as TOML (%s%s); fix it and run init again", ErrMalformed, at, firstLine(strings.TrimPrefix(err.Error(), "toml: ")))
 			}
 		}
 		if i := strings.Index(s, tomlBegin); i >= 0 {

@@ -49,7 +49,11 @@ func BenchmarkPages(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			var size int
 			for b.Loop() {
-				req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+				body := tc.body
+				if tc.method == "POST" {
+					body += "&" + formTokenField + "=" + f.s.formToken
+				}
+				req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 				req.Host = "127.0.0.1:1"
 				req.AddCookie(&http.Cookie{Name: cookieName, Value: f.s.Token()})

@@ -3,6 +3,8 @@ package dashboard
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +15,8 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 )
 
 // integrationEnv is set by scripts/test, which installs Debian's chromium first.
@@ -217,7 +221,7 @@ func TestInARealBrowser(t *testing.T) {
 	if got := value(t, ctx, "range", chromedp.Text(chromedp.ID("range"))); !strings.Contains(got, "sorted by id desc") {
 		t.Fatalf("after two clicks the page says %q", got)
 	}
-	maxID, err := f.s.dest.Query(context.Background(), "SELECT max(id) FROM resource_catalog", 1)
+	maxID, err := f.s.dest.Query(context.Background(), "SELECT max(id) FROM resource_catalog", dest.Rows(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +244,7 @@ func TestInARealBrowser(t *testing.T) {
 	step(t, ctx, "run a query",
 		chromedp.SetValue(chromedp.ID("q"), "SELECT entity_type, count(*) AS n FROM resource_catalog GROUP BY 1 ORDER BY 2 DESC, 1"),
 		chromedp.Click(chromedp.ID("run")), chromedp.WaitVisible(chromedp.ID("result")))
-	want, err := f.s.dest.Query(context.Background(), "SELECT entity_type, count(*) AS n FROM resource_catalog GROUP BY 1 ORDER BY 2 DESC, 1", 100)
+	want, err := f.s.dest.Query(context.Background(), "SELECT entity_type, count(*) AS n FROM resource_catalog GROUP BY 1 ORDER BY 2 DESC, 1", dest.Rows(100))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,4 +284,131 @@ func TestInARealBrowser(t *testing.T) {
 		t.Fatalf("the pages wrote to the console:\n%s", strings.Join(lines, "\n"))
 	}
 	t.Logf("screenshots in %s", dir)
+}
+
+// seenRequest is one request the dashboard answered, as the browser sent it.
+type seenRequest struct {
+	method, path, origin string
+	cookie               bool // it carried the dashboard's cookie
+	status               int
+}
+
+// requestLog records what reaches a handler and how it answered.
+type requestLog struct {
+	mu   sync.Mutex
+	seen []seenRequest
+}
+
+func (l *requestLog) wrap(token string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		c, err := r.Cookie(cookieName)
+		l.mu.Lock()
+		l.seen = append(l.seen, seenRequest{r.Method, r.URL.Path, r.Header.Get("Origin"), err == nil && c.Value == token, sw.status})
+		l.mu.Unlock()
+	})
+}
+
+// last is the last request of method to path, waiting for it a while.
+func (l *requestLog) last(t *testing.T, method, path string) seenRequest {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		l.mu.Lock()
+		for i := len(l.seen) - 1; i >= 0; i-- {
+			if s := l.seen[i]; s.method == method && s.path == path {
+				l.mu.Unlock()
+				return s
+			}
+		}
+		l.mu.Unlock()
+	}
+	t.Fatalf("the browser sent no %s %s", method, path)
+	return seenRequest{}
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
+
+// attackPages are what a page that another program on this machine serves can make a
+// browser do to the dashboard at dash, with no script of the dashboard's and no token:
+// post the SQL form, and send a query and a read with the cookie, answers unread.
+func attackPages(dash string) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /form", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, `<!doctype html><title>another page</title>
+<form id="f" method="post" action="%s/sql"><input name="q" value="SELECT 'from another page' AS pwned"></form>
+<script>addEventListener("load", () => setTimeout(() => document.getElementById("f").submit(), 10))</script>`, dash)
+	})
+	mux.HandleFunc("GET /fetch", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, `<!doctype html><title>another page</title><p id="out">sending</p>
+<script>
+const out = document.getElementById("out");
+Promise.all([
+  fetch("%[1]s/api/query", {method: "POST", mode: "no-cors", credentials: "include", headers: {"Content-Type": "text/plain"}, body: JSON.stringify({sql: "SELECT 42 AS pwned"})}),
+  fetch("%[1]s/api/rows?table=resource_catalog&sort=id", {mode: "no-cors", credentials: "include"}),
+]).then(() => out.textContent = "answered", e => out.textContent = "failed: " + e).finally(() => out.id = "done");
+</script>`, dash)
+	})
+	return mux
+}
+
+// TestPagesOfOtherPortsCannotUseTheDashboard: with the dashboard open (its cookie set),
+// a page served from another port of 127.0.0.1, the same site, posts the SQL form and
+// fetches /api/query (text/plain, no-cors, with credentials) and /api/rows. The
+// browser sends each with the cookie; the dashboard refuses each, and runs and reads
+// nothing. Then the dashboard's own SQL page, in the same browser, runs its query.
+func TestPagesOfOtherPortsCannotUseTheDashboard(t *testing.T) {
+	if os.Getenv(integrationEnv) == "" {
+		t.Skip("needs the Chromium that scripts/test installs (" + integrationEnv + "=1)")
+	}
+	f := project(t)
+	f.run(t)
+	counted := f.count()
+	log := &requestLog{}
+	dash := httptest.NewServer(log.wrap(f.s.Token(), f.s))
+	t.Cleanup(dash.Close)
+	other := httptest.NewServer(attackPages(dash.URL))
+	t.Cleanup(other.Close)
+	if !strings.HasPrefix(other.URL, "http://127.0.0.1:") || other.URL == dash.URL {
+		t.Fatalf("the other page is at %s, the dashboard at %s", other.URL, dash.URL)
+	}
+	ctx, _ := browser(t)
+
+	step(t, ctx, "open the dashboard with its token", chromedp.Navigate(f.s.URL(dash.Listener.Addr().String())), chromedp.WaitVisible(chromedp.ID("loads")))
+	reads, queries := counted.reads.Load(), f.s.queries.Load()
+
+	step(t, ctx, "another page fetches", chromedp.Navigate(other.URL+"/fetch"), chromedp.WaitVisible(chromedp.ID("done")))
+	if got := value(t, ctx, "fetch outcome", chromedp.Text(chromedp.ID("done"))); got != "answered" {
+		t.Fatalf("the other page's fetches: %s", got)
+	}
+	step(t, ctx, "another page posts the SQL form", chromedp.Navigate(other.URL+"/form"))
+	for _, want := range []struct{ method, path string }{{"POST", "/api/query"}, {"GET", "/api/rows"}, {"POST", "/sql"}} {
+		got := log.last(t, want.method, want.path)
+		// The cookie went along: SameSite=Strict did not stop it, the origin check did.
+		if !got.cookie || got.origin != other.URL && want.method == "POST" || got.status != http.StatusForbidden {
+			t.Errorf("%s %s from the other page: %+v, want it sent with the cookie and refused with 403", want.method, want.path, got)
+		}
+	}
+	if n := f.s.queries.Load() - queries; n != 0 {
+		t.Fatalf("the other page's requests ran %d queries", n)
+	}
+	if n := counted.reads.Load() - reads; n != 0 {
+		t.Fatalf("the other page's requests read the dataset %d times", n)
+	}
+
+	// The dashboard's own SQL page, with the cookie only, still runs its query.
+	step(t, ctx, "open SQL", chromedp.Navigate(dash.URL+"/sql"), chromedp.WaitVisible(chromedp.ID("q")))
+	step(t, ctx, "run a query", chromedp.SetValue(chromedp.ID("q"), "SELECT count(*) AS n FROM resource_catalog"),
+		chromedp.Click(chromedp.ID("run")), chromedp.WaitVisible(chromedp.ID("result")))
+	if got := log.last(t, "POST", "/sql"); !got.cookie || got.origin != dash.URL || got.status != http.StatusOK {
+		t.Fatalf("the SQL page's own form: %+v", got)
+	}
+	if n := f.s.queries.Load() - queries; n != 1 {
+		t.Fatalf("the SQL page's own form ran %d queries", n)
+	}
 }

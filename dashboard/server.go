@@ -7,7 +7,9 @@ package dashboard
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
 	"encoding/hex"
@@ -16,12 +18,14 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/secoda-workbench/secoda-workbench/internal/httpserve"
@@ -35,23 +39,34 @@ import (
 //go:embed web
 var web embed.FS
 
-// Limits of the pages: rows per page of the browser, rows of a SQL answer, loads shown.
+// Limits of the pages: rows per page of the browser, rows of a SQL answer, loads shown,
+// the time a request may take, and the bytes of a POST's body (a query is far smaller).
 const (
 	PageSize      = 50
 	SQLLimit      = 500
 	LoadsShown    = 20
 	RequestBudget = 30 * time.Second
+	BodyLimit     = 1 << 20
 )
 
-const cookieName = "secoda_workbench_token"
+const (
+	cookieName = "secoda_workbench_token"
+	// formTokenField is the SQL form's hidden field that carries the form token.
+	formTokenField = "form_token"
+)
 
 // Server is the dashboard of one project.
 type Server struct {
 	plan  *pipeline.Plan
 	dest  dest.Destination
 	token string
-	tmpl  *template.Template
-	mux   *http.ServeMux
+	// formToken proves a POST /sql came from the SQL page this server rendered.
+	formToken string
+	tmpl      *template.Template
+	mux       *http.ServeMux
+	// queries counts the queries the SQL page and the API ran: what a request refused
+	// as another page's must not add to.
+	queries atomic.Int64
 }
 
 // New makes the dashboard of a plan and its destination, with a fresh random token.
@@ -60,11 +75,12 @@ func New(plan *pipeline.Plan, d dest.Destination) (*Server, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
-	tmpl, err := template.New("").ParseFS(web, "web/*.html")
+	tmpl, err := template.New("").Funcs(template.FuncMap{"kB": kB}).ParseFS(web, "web/*.html")
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{plan: plan, dest: d, token: hex.EncodeToString(b), tmpl: tmpl, mux: http.NewServeMux()}
+	token := hex.EncodeToString(b)
+	s := &Server{plan: plan, dest: d, token: token, formToken: formTokenOf(token), tmpl: tmpl, mux: http.NewServeMux()}
 	static, _ := fs.Sub(web, "web")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	s.mux.HandleFunc("GET /{$}", s.overviewPage)
@@ -79,8 +95,26 @@ func New(plan *pipeline.Plan, d dest.Destination) (*Server, error) {
 	return s, nil
 }
 
+// kB says a size in bytes as the pages do: 4 kB, 1 MB.
+func kB(n int) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d kB", n>>10)
+}
+
 // Token is the secret every request carries (in the URL, then a cookie).
 func (s *Server) Token() string { return s.token }
+
+// formTokenOf derives the SQL form's token from the session token. A page of another
+// origin cannot read it (it cannot read the dashboard's pages), and the one-way
+// derivation means the form token, written into every SQL page, does not give the
+// session token away.
+func formTokenOf(token string) string {
+	m := hmac.New(sha256.New, []byte(token))
+	m.Write([]byte("secoda-workbench dashboard: the SQL form"))
+	return hex.EncodeToString(m.Sum(nil))
+}
 
 // Serve listens on addr, which must be a loopback address ("127.0.0.1:0" picks a free
 // port), and serves until ctx ends. ready, when set, is told the URL to open, token
@@ -110,7 +144,8 @@ func (s *Server) URL(hostPort string) string {
 }
 
 // ServeHTTP checks the Host header (a page elsewhere that rebinds its own name to
-// 127.0.0.1 gets nothing) and the token, then serves.
+// 127.0.0.1 gets nothing), the token, and that the request comes from the dashboard's
+// own pages (see fromOwnPages), then serves.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	host, _, err := net.SplitHostPort(r.Host)
 	if err != nil {
@@ -121,7 +156,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	got := r.URL.Query().Get("token")
-	if got == "" {
+	inURL := got != ""
+	if !inURL {
 		if c, err := r.Cookie(cookieName); err == nil {
 			got = c.Value
 		}
@@ -130,11 +166,83 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden: open the URL `secoda-workbench show` printed (it carries this run's token)", http.StatusForbidden)
 		return
 	}
+	if err := fromOwnPages(r, inURL); err != nil {
+		http.Error(w, "forbidden: "+err.Error(), http.StatusForbidden)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: the token in a page's URL still goes to no other
+	// origin, and the browser names the dashboard's origin in the Origin of its own
+	// form posts (under no-referrer it sends "Origin: null", which fromOwnPages refuses).
+	w.Header().Set("Referrer-Policy", "same-origin")
 	s.mux.ServeHTTP(w, r)
+}
+
+// fromOwnPages refuses a request that a page other than the dashboard's own made the
+// browser send. The SameSite=Strict cookie does not stop those: every port of 127.0.0.1
+// is the same site, so a page that any other program on this machine serves gets the
+// cookie sent along with the form it posts or the fetch it makes. The origin (scheme,
+// host and port) tells them apart, and browsers say it:
+//
+//   - Origin, sent with every POST and every cross-origin fetch, must be the
+//     dashboard's own origin: http:// and the Host the browser addressed (checked to be
+//     loopback already). "null" (a sandboxed or privacy-stripped origin) is refused too.
+//   - Sec-Fetch-Site, sent with every request to a loopback address by current
+//     browsers, must be same-origin; or none (the address bar, a bookmark, `show`
+//     opening the URL) on a GET. A GET from a page of another site or port is served
+//     only as a top-level navigation with the token in its URL: a link followed by
+//     someone who has the token, not a page riding on the cookie.
+//   - A request with neither header, POST included, is not from a browser (browsers
+//     send Origin on every POST): it is curl or a script, which sends no cookie it did
+//     not choose to, so the token it carries is proof enough and the JSON API stays
+//     usable from the command line. The SQL form's token (POST /sql) and the JSON
+//     content type (POST /api/query, which no page of another origin can send without
+//     a CORS preflight the dashboard never grants) still apply to it.
+func fromOwnPages(r *http.Request, tokenInURL bool) error {
+	own := "http://" + r.Host
+	if r.TLS != nil {
+		own = "https://" + r.Host
+	}
+	if origin := r.Header.Get("Origin"); origin != "" && origin != own {
+		return fmt.Errorf("this request came from a page of %s, not of the dashboard (%s); the dashboard answers only its own pages", origin, own)
+	}
+	safe := r.Method == http.MethodGet || r.Method == http.MethodHead
+	switch site := r.Header.Get("Sec-Fetch-Site"); site {
+	case "", "same-origin":
+		return nil
+	case "none":
+		if safe {
+			return nil
+		}
+		return fmt.Errorf("a %s the browser sent on its own (Sec-Fetch-Site: none) is refused; submit the dashboard's own form", r.Method)
+	case "same-site", "cross-site":
+		if safe && tokenInURL && r.Header.Get("Sec-Fetch-Mode") == "navigate" && r.Header.Get("Sec-Fetch-Dest") == "document" {
+			return nil
+		}
+		return fmt.Errorf("the browser says a page of another origin sent this request (Sec-Fetch-Site: %s); the dashboard answers only its own pages, and links to it carrying the token printed by `secoda-workbench show`", site)
+	default:
+		return fmt.Errorf("unknown Sec-Fetch-Site %q; the dashboard answers only its own pages", site)
+	}
+}
+
+// mediaType is the request's Content-Type without its parameters ("" when unparsable).
+func mediaType(r *http.Request) string {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+// bodyTooLarge says whether err is http.MaxBytesReader's refusal, and what to say then.
+func bodyTooLarge(err error) (string, bool) {
+	var tooLarge *http.MaxBytesError
+	if !errors.As(err, &tooLarge) {
+		return "", false
+	}
+	return fmt.Sprintf("request entity too large: the body is over the limit of %d MiB", BodyLimit>>20), true
 }
 
 // link builds a URL of the dashboard with the token.
@@ -408,7 +516,7 @@ func (s *Server) rows(ctx context.Context, q url.Values) (*dataPage, error) {
 		return dp, nil
 	}
 	dp.Total = counts[dp.Table]
-	probe, err := s.dest.Browse(ctx, dest.Page{Table: dp.Table}) // no rows: the columns
+	probe, err := s.dest.Browse(ctx, dest.Page{Table: dp.Table, Bounds: dest.Rows(1)}) // for the columns
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +530,7 @@ func (s *Server) rows(ctx context.Context, q url.Values) (*dataPage, error) {
 		dp.Dir = "asc"
 	}
 	offset := int64(dp.Page-1) * PageSize
-	page := dest.Page{Table: dp.Table, Offset: offset, Limit: PageSize, Desc: dp.Dir == "desc"}
+	page := dest.Page{Table: dp.Table, Offset: offset, Bounds: dest.Rows(PageSize), Desc: dp.Dir == "desc"}
 	if dp.Sort != "" {
 		found := false
 		for _, c := range probe.Columns {
@@ -491,23 +599,39 @@ func (s *Server) dataPage(w http.ResponseWriter, r *http.Request) {
 
 type sqlPage struct {
 	page
-	SQL, Error string
-	Limit      int
-	Result     *dest.QueryResult
-	Cells      [][]string
+	SQL, Error, FormToken string
+	Limit                 int
+	Bounds                dest.Bounds // of an answer, as the page says them
+	Result                *dest.QueryResult
+	Cells                 [][]string
 }
 
 func (s *Server) sqlPage(w http.ResponseWriter, r *http.Request) {
-	sp := &sqlPage{page: s.page("SQL"), Limit: SQLLimit, SQL: "SELECT entity_type, count(*) AS resources FROM resource_catalog GROUP BY 1 ORDER BY 2 DESC"}
+	sp := &sqlPage{page: s.page("SQL"), Limit: SQLLimit, Bounds: dest.Rows(SQLLimit), FormToken: s.formToken,
+		SQL: "SELECT entity_type, count(*) AS resources FROM resource_catalog GROUP BY 1 ORDER BY 2 DESC"}
 	if r.Method == http.MethodPost {
+		// Only what the SQL page's form sends: its encoding, its size, its token.
+		if mt := mediaType(r); mt != "application/x-www-form-urlencoded" {
+			http.Error(w, fmt.Sprintf("unsupported media type: POST /sql takes the SQL page's form (application/x-www-form-urlencoded), not %q", r.Header.Get("Content-Type")), http.StatusUnsupportedMediaType)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, BodyLimit)
 		if err := r.ParseForm(); err != nil {
+			if msg, ok := bodyTooLarge(err); ok {
+				http.Error(w, msg, http.StatusRequestEntityTooLarge)
+				return
+			}
 			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(r.PostForm.Get(formTokenField)), []byte(s.formToken)) != 1 {
+			http.Error(w, "forbidden: the SQL form's token is missing or wrong; run the query from the dashboard's SQL page", http.StatusForbidden)
 			return
 		}
 		sp.SQL = r.PostForm.Get("q")
 		ctx, cancel := s.ctx(r)
 		defer cancel()
-		res, err := s.dest.Query(ctx, sp.SQL, SQLLimit)
+		res, err := s.query(ctx, sp.SQL)
 		if err != nil {
 			sp.Error = err.Error()
 		} else {
@@ -522,6 +646,12 @@ func (s *Server) sqlPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, "sql.html", sp)
+}
+
+// query runs the SQL of the SQL page or of POST /api/query.
+func (s *Server) query(ctx context.Context, sql string) (*dest.QueryResult, error) {
+	s.queries.Add(1)
+	return s.dest.Query(ctx, sql, dest.Rows(SQLLimit))
 }
 
 // --- JSON API -------------------------------------------------------------------------
@@ -621,20 +751,32 @@ func (s *Server) apiRows(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"table": dp.Table, "page": dp.Page, "pages": dp.Pages, "total": dp.Total, "sort": dp.Sort, "dir": dp.Dir, "rows": rows})
 }
 
+// apiQuery takes JSON only: a page of another origin can send text/plain or a form
+// without asking, but application/json needs a CORS preflight, which the dashboard
+// never grants.
 func (s *Server) apiQuery(w http.ResponseWriter, r *http.Request) {
+	if mt := mediaType(r); mt != "application/json" {
+		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": fmt.Sprintf(
+			"unsupported media type: POST /api/query takes Content-Type: application/json (a body of {\"sql\": \"...\"}), not %q", r.Header.Get("Content-Type"))})
+		return
+	}
 	var in struct {
 		SQL string `json:"sql"`
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, BodyLimit)).Decode(&in); err != nil {
+		if msg, ok := bodyTooLarge(err); ok {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": msg + `; POST /api/query takes {"sql": "..."}`})
+			return
+		}
 		apiError(w, fmt.Errorf("the body must be {\"sql\": \"...\"}: %w", err))
 		return
 	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
-	res, err := s.dest.Query(ctx, in.SQL, SQLLimit)
+	res, err := s.query(ctx, in.SQL)
 	if err != nil {
 		apiError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"columns": res.Columns, "rows": table.Objects(res.Columns, res.Rows), "truncated": res.Truncated})
+	writeJSON(w, http.StatusOK, map[string]any{"columns": res.Columns, "rows": table.Objects(res.Columns, res.Rows), "truncated": res.Truncated, "cut_cells": res.CutCells})
 }

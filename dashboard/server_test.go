@@ -86,7 +86,7 @@ func (f *fixture) run(t testing.TB) *pipeline.LoadInfo {
 // patch renames a collection in the simulator, as a Secoda user would.
 func (f *fixture) patch(t testing.TB) {
 	t.Helper()
-	res, err := f.s.dest.Query(context.Background(), "SELECT id FROM collection ORDER BY id LIMIT 1", 1)
+	res, err := f.s.dest.Query(context.Background(), "SELECT id FROM collection ORDER BY id LIMIT 1", dest.Rows(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,6 +117,7 @@ func loadedProject(t *testing.T) *fixture {
 type request struct {
 	method, path, token, cookie, host, contentType string
 	body                                           string
+	header                                         map[string]string
 }
 
 type response struct {
@@ -149,6 +150,9 @@ func (f *fixture) do(t testing.TB, r request) response {
 	if r.cookie != "" {
 		req.AddCookie(&http.Cookie{Name: cookieName, Value: r.cookie})
 	}
+	for k, v := range r.header {
+		req.Header.Set(k, v)
+	}
 	w := httptest.NewRecorder()
 	f.s.ServeHTTP(w, req)
 	return response{w.Code, w.Body.String(), w.Header()}
@@ -164,23 +168,30 @@ func (f *fixture) get(t testing.TB, path string) string {
 	return res.body
 }
 
+// form is the body of the SQL page's form with query q, its form token included.
+func (f *fixture) form(q string) string {
+	return url.Values{"q": {q}, formTokenField: {f.s.formToken}}.Encode()
+}
+
 // routes are every page and API the dashboard serves.
-var routes = []request{
-	{method: "GET", path: "/"},
-	{method: "GET", path: "/schema"},
-	{method: "GET", path: "/data?table=resource_catalog"},
-	{method: "GET", path: "/sql"},
-	{method: "POST", path: "/sql", body: "q=SELECT+1", contentType: "application/x-www-form-urlencoded"},
-	{method: "GET", path: "/api/overview"},
-	{method: "GET", path: "/api/schema"},
-	{method: "GET", path: "/api/rows?table=resource_catalog"},
-	{method: "POST", path: "/api/query", body: `{"sql": "SELECT 1"}`, contentType: "application/json"},
-	{method: "GET", path: "/static/style.css"},
+func (f *fixture) routes() []request {
+	return []request{
+		{method: "GET", path: "/"},
+		{method: "GET", path: "/schema"},
+		{method: "GET", path: "/data?table=resource_catalog"},
+		{method: "GET", path: "/sql"},
+		{method: "POST", path: "/sql", body: f.form("SELECT 1"), contentType: "application/x-www-form-urlencoded"},
+		{method: "GET", path: "/api/overview"},
+		{method: "GET", path: "/api/schema"},
+		{method: "GET", path: "/api/rows?table=resource_catalog"},
+		{method: "POST", path: "/api/query", body: `{"sql": "SELECT 1"}`, contentType: "application/json"},
+		{method: "GET", path: "/static/style.css"},
+	}
 }
 
 func TestEveryRouteNeedsTheToken(t *testing.T) {
 	f := loadedProject(t)
-	for _, r := range routes {
+	for _, r := range f.routes() {
 		name := r.method + " " + r.path
 		for _, bad := range []struct{ why, token, cookie, host string }{
 			{why: "no token"},
@@ -224,8 +235,10 @@ func TestTheTokenBecomesACookieForTheRestOfTheVisit(t *testing.T) {
 			t.Fatalf("CSP %q lacks %q", csp, want)
 		}
 	}
-	if res.header.Get("Referrer-Policy") != "no-referrer" {
-		t.Fatal("the token could leak through Referer")
+	// No Referer to another origin (the token could leak through it), and an Origin on
+	// the dashboard's own posts, which fromOwnPages needs.
+	if res.header.Get("Referrer-Policy") != "same-origin" {
+		t.Fatalf("Referrer-Policy %q: the token could leak through Referer, or the dashboard's own posts say Origin: null", res.header.Get("Referrer-Policy"))
 	}
 }
 
@@ -470,7 +483,7 @@ func TestDataPagesAndSortsOnTheServer(t *testing.T) {
 	}
 
 	// Sorting: the API's first row, descending by id, is the largest id.
-	want, err := f.s.dest.Query(ctx, "SELECT max(id), min(id) FROM resource_catalog", 1)
+	want, err := f.s.dest.Query(ctx, "SELECT max(id), min(id) FROM resource_catalog", dest.Rows(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -560,13 +573,13 @@ func TestSQLRunsAQueryAndShowsTheResult(t *testing.T) {
 		t.Fatal("the SQL page has no example query")
 	}
 	res := f.do(t, request{method: "POST", path: "/sql", token: f.s.Token(), contentType: "application/x-www-form-urlencoded",
-		body: "q=" + url.QueryEscape("SELECT title FROM collection WHERE title LIKE 'Renamed%'")})
+		body: f.form("SELECT title FROM collection WHERE title LIKE 'Renamed%'")})
 	if res.status != 200 || !strings.Contains(res.body, "<td>Renamed &lt;b&gt;bold&lt;/b&gt;</td>") || !strings.Contains(res.body, `id="count">1 rows`) {
 		t.Fatalf("%d %.3000s", res.status, res.body)
 	}
 	// More rows than the limit: the first SQLLimit, and a word about it.
 	res = f.do(t, request{method: "POST", path: "/sql", token: f.s.Token(), contentType: "application/x-www-form-urlencoded",
-		body: "q=" + url.QueryEscape("SELECT * FROM range(100000)")})
+		body: f.form("SELECT * FROM range(100000)")})
 	if bodyRows(t, res.body) != SQLLimit || !strings.Contains(res.body, fmt.Sprintf("the first %d", SQLLimit)) {
 		t.Fatalf("a big answer was not cut at %d rows", SQLLimit)
 	}
@@ -575,11 +588,11 @@ func TestSQLRunsAQueryAndShowsTheResult(t *testing.T) {
 		Rows      []map[string]any `json:"rows"`
 		Truncated bool             `json:"truncated"`
 	}
-	r := f.do(t, request{method: "POST", path: "/api/query", token: f.s.Token(), body: `{"sql": "SELECT * FROM range(1000) t(n)"}`})
+	r := f.do(t, request{method: "POST", path: "/api/query", token: f.s.Token(), contentType: "application/json", body: `{"sql": "SELECT * FROM range(1000) t(n)"}`})
 	if err := json.Unmarshal([]byte(r.body), &api); err != nil || len(api.Rows) != SQLLimit || !api.Truncated || api.Columns[0] != "n" {
 		t.Fatalf("api query: %d rows, truncated %v, %v", len(api.Rows), api.Truncated, err)
 	}
-	if r := f.do(t, request{method: "POST", path: "/api/query", token: f.s.Token(), body: `not json`}); r.status != http.StatusBadRequest || !strings.Contains(r.body, `{\"sql\": \"...\"}`) {
+	if r := f.do(t, request{method: "POST", path: "/api/query", token: f.s.Token(), contentType: "application/json", body: `not json`}); r.status != http.StatusBadRequest || !strings.Contains(r.body, `{\"sql\": \"...\"}`) {
 		t.Fatalf("a bad body: %d %s", r.status, r.body)
 	}
 }
@@ -609,11 +622,11 @@ func TestHostileSQLChangesNothing(t *testing.T) {
 		"INSTALL httpfs",
 		"CHECKPOINT",
 	} {
-		res := f.do(t, request{method: "POST", path: "/sql", token: f.s.Token(), contentType: "application/x-www-form-urlencoded", body: "q=" + url.QueryEscape(q)})
+		res := f.do(t, request{method: "POST", path: "/sql", token: f.s.Token(), contentType: "application/x-www-form-urlencoded", body: f.form(q)})
 		if res.status != 200 || !strings.Contains(res.body, `<p class="err" id="error">`) || strings.Contains(res.body, `id="result"`) {
 			t.Errorf("%s: %d, no error shown: %.1500s", q, res.status, res.body)
 		}
-		api := f.do(t, request{method: "POST", path: "/api/query", token: f.s.Token(), body: fmt.Sprintf(`{"sql": %q}`, q)})
+		api := f.do(t, request{method: "POST", path: "/api/query", token: f.s.Token(), contentType: "application/json", body: fmt.Sprintf(`{"sql": %q}`, q)})
 		if api.status != http.StatusBadRequest || !strings.Contains(api.body, `"error"`) {
 			t.Errorf("api %s: %d %s", q, api.status, api.body)
 		}
@@ -633,7 +646,7 @@ func TestHostileSQLChangesNothing(t *testing.T) {
 			t.Fatalf("%s has %d rows, had %d", name, after[name], n)
 		}
 	}
-	if res, err := f.s.dest.Query(ctx, "SELECT count(*) FROM collection WHERE title = 'x'", 1); err != nil || res.Rows[0][0] != int64(0) {
+	if res, err := f.s.dest.Query(ctx, "SELECT count(*) FROM collection WHERE title = 'x'", dest.Rows(1)); err != nil || res.Rows[0][0] != int64(0) {
 		t.Fatalf("the UPDATE landed: %v %v", res, err)
 	}
 }

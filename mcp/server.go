@@ -9,8 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -108,14 +107,16 @@ func addResources(s *server.MCPServer, d *tools.Deps) {
 	s.AddResource(mcpgo.NewResource("secoda-workbench://config", pipeline.ConfigFileName,
 		mcpgo.WithResourceDescription("The project's secoda_pipeline.toml as it stands (it holds no secret)"), mcpgo.WithMIMEType("application/toml")),
 		func(ctx context.Context, req mcpgo.ReadResourceRequest) ([]mcpgo.ResourceContents, error) {
-			b, err := os.ReadFile(filepath.Join(d.Dir, pipeline.ConfigFileName))
-			if errors.Is(err, os.ErrNotExist) {
+			// Only the config itself, read under the project's rule: never a file a link
+			// leads to outside the project, nor one that is not a config.
+			text, err := pipeline.ConfigText(d.Dir)
+			if errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Errorf("no %s yet: call scaffold_config", pipeline.ConfigFileName)
 			}
 			if err != nil {
-				return nil, err
+				return nil, errors.New(d.Redactor.Redact(err.Error()))
 			}
-			return []mcpgo.ResourceContents{mcpgo.TextResourceContents{URI: req.Params.URI, MIMEType: "application/toml", Text: d.Redactor.Redact(string(b))}}, nil
+			return []mcpgo.ResourceContents{mcpgo.TextResourceContents{URI: req.Params.URI, MIMEType: "application/toml", Text: d.Redactor.Redact(text)}}, nil
 		})
 	s.AddResource(mcpgo.NewResource("secoda-workbench://schema.mmd", "dataset schema",
 		mcpgo.WithResourceDescription("The loaded tables and their parent/child relations as a Mermaid ER diagram"), mcpgo.WithMIMEType("text/vnd.mermaid")),

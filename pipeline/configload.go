@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"math"
@@ -116,7 +117,7 @@ func sortConfigErrors(es []*ConfigError) {
 // *ConfigError, or ConfigErrors when there are several; a missing file is a
 // *ConfigError that wraps os.ErrNotExist.
 func LoadConfig(path string) (*Plan, error) {
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path, int64(LimitConfigFile.Max))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &ConfigError{File: path, Message: "the file is missing: run `secoda-workbench scaffold` to write one", err: err}
@@ -131,6 +132,22 @@ func LoadConfig(path string) (*Plan, error) {
 	return ParseConfig(path, data)
 }
 
+// readBounded reads the config, a regular file inside the project (openConfigFile:
+// a link out, a named pipe or a device is refused unopened), but no more than max+1
+// bytes of it: the caller refuses a longer one without the rest being read.
+func readBounded(path string, max int64) ([]byte, error) {
+	f, err := openConfigFile(path) // projectfs's rule: no link out, no named pipe (configfile.go)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, max+1))
+}
+
+// maxProblems bounds the problems reported of one file: a file of a million unknown
+// keys gets the first ones, not a million lines.
+const maxProblems = 50
+
 // ParseConfig checks the text of a config and returns its plan. file names the config
 // in messages (as given) and places it: Plan.File is its absolute path, and the
 // destination path is resolved against its folder.
@@ -138,12 +155,16 @@ func ParseConfig(file string, data []byte) (*Plan, error) {
 	if file == "" {
 		file = ConfigFileName
 	}
+	if len(data) > int(LimitConfigFile.Max) {
+		return nil, &ConfigError{File: file, Message: fmt.Sprintf("the file is larger than %s, the most a config takes: it holds settings, not data",
+			formatBytes(LimitConfigFile.Max))}
+	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff")) // editors on Windows write a BOM
 	raw, idx, err := parseTOML(file, data)
 	if err != nil {
 		return nil, err
 	}
-	d := &configDecoder{file: file, idx: idx, set: map[string]bool{}}
+	d := &configDecoder{file: file, idx: idx, set: map[string]bool{}, refused: map[string]bool{}}
 	var cfg Config
 	d.decodeStruct(nil, raw, reflect.ValueOf(&cfg).Elem())
 	plan := d.resolve(&cfg, raw)
@@ -154,6 +175,10 @@ func ParseConfig(file string, data []byte) (*Plan, error) {
 		return nil, d.errs[0]
 	}
 	sortConfigErrors(d.errs)
+	if n := len(d.errs); n > maxProblems {
+		d.errs = append(d.errs[:maxProblems], &ConfigError{File: file, Line: d.errs[maxProblems].Line,
+			Message: fmt.Sprintf("and %d more problems: fix these first", n-maxProblems)})
+	}
 	return nil, ConfigErrors(d.errs)
 }
 
@@ -408,7 +433,10 @@ type configDecoder struct {
 	file string
 	idx  keyIndex
 	set  map[string]bool // paths decoded into Config with the right type
-	errs []*ConfigError
+	// refused are paths given but refused (a wrong type, out of range): reported, so
+	// not reported again as missing.
+	refused map[string]bool
+	errs    []*ConfigError
 	// maxName is the destination's longest name (0: no limit), for table names.
 	maxName int
 }
@@ -417,7 +445,11 @@ type configDecoder struct {
 // index does not hold (a key inside a JSON string, a missing key) takes its nearest
 // ancestor's value position.
 func (d *configDecoder) errorAt(path tomlPath, atKey bool, format string, args ...any) {
-	e := &ConfigError{File: d.file, Key: path.String(), Message: fmt.Sprintf(format, args...)}
+	shown := make(tomlPath, len(path)) // a key of a million bytes is named by its start
+	for i, part := range path {
+		shown[i] = shortText(part)
+	}
+	e := &ConfigError{File: d.file, Key: shown.String(), Message: fmt.Sprintf(format, args...)}
 	for p := path; len(p) > 0; p = p[:len(p)-1] {
 		if s, ok := d.idx[p.id()]; ok {
 			pos := s.value
@@ -441,6 +473,11 @@ func (d *configDecoder) valueError(path tomlPath, format string, args ...any) {
 
 // has reports whether the key at path was given, with the right type.
 func (d *configDecoder) has(path ...string) bool { return d.set[tomlPath(path).id()] }
+
+// given reports whether the key at path was given, even if it was refused.
+func (d *configDecoder) given(path ...string) bool {
+	return d.set[tomlPath(path).id()] || d.refused[tomlPath(path).id()]
+}
 
 // inFileOrder returns m's keys in the order the file has them.
 func (d *configDecoder) inFileOrder(path tomlPath, m map[string]any) []string {
@@ -600,7 +637,18 @@ var typeHints = map[string]string{
 func (d *configDecoder) decodeValue(path tomlPath, v any, dst reflect.Value) bool {
 	wrongType := func(expected string) bool {
 		d.valueError(path, "expected %s, got %s%s", expected, describeValue(v), typeHints[path[len(path)-1]])
+		d.refused[path.id()] = true
 		return false
+	}
+	// Every setting's range (Limits) is checked here, before anything reads the value.
+	limit, limited := limitAt(path)
+	outOfRange := func(msg string) bool {
+		if msg == "" {
+			return false
+		}
+		d.valueError(path, "%s", msg)
+		d.refused[path.id()] = true
+		return true
 	}
 	switch dst.Kind() {
 	case reflect.Pointer:
@@ -614,11 +662,17 @@ func (d *configDecoder) decodeValue(path tomlPath, v any, dst reflect.Value) boo
 		if !ok {
 			return wrongType("a string")
 		}
+		if limited && outOfRange(limit.lengthProblem(s)) {
+			return false
+		}
 		dst.SetString(s)
 	case reflect.Int:
 		n, ok := v.(int64)
 		if !ok {
 			return wrongType("an integer")
+		}
+		if limited && outOfRange(limit.numberProblem(float64(n))) {
+			return false
 		}
 		if dst.OverflowInt(n) {
 			d.valueError(path, "%d is too large", n)
@@ -639,6 +693,9 @@ func (d *configDecoder) decodeValue(path tomlPath, v any, dst reflect.Value) boo
 			d.valueError(path, "expected a finite number, got %v", f)
 			return false
 		}
+		if limited && outOfRange(limit.numberProblem(f)) {
+			return false
+		}
 		dst.SetFloat(f)
 	case reflect.Struct:
 		m, ok := v.(map[string]any)
@@ -650,6 +707,9 @@ func (d *configDecoder) decodeValue(path tomlPath, v any, dst reflect.Value) boo
 		m, ok := v.(map[string]any)
 		if !ok {
 			return wrongType("a table")
+		}
+		if limited && outOfRange(limit.countProblem(len(m))) {
+			return false
 		}
 		out := reflect.MakeMapWithSize(dst.Type(), len(m))
 		for _, k := range d.inFileOrder(path, m) {
@@ -696,8 +756,13 @@ func (d *configDecoder) decodeValue(path tomlPath, v any, dst reflect.Value) boo
 		}
 		dst.Set(out)
 	case reflect.Interface:
-		switch v.(type) {
-		case string, map[string]any:
+		switch x := v.(type) {
+		case string:
+			if limited && outOfRange(limit.lengthProblem(x)) {
+				return false
+			}
+			dst.Set(reflect.ValueOf(v))
+		case map[string]any:
 			dst.Set(reflect.ValueOf(v))
 		default:
 			return wrongType(cmp.Or(anyExpectation[path[len(path)-1]], "a string or a table"))
@@ -776,7 +841,7 @@ func (d *configDecoder) resolveDestination(cfg DestinationSection, plan *Plan) {
 		switch {
 		case d.has("destination", "path"):
 			d.keyError(tomlPath{"destination", "path"}, "path is for duckdb and filesystem; postgres takes url = \"postgres://USER@HOST:PORT/DATABASE\"")
-		case !d.has("destination", "url"):
+		case !d.given("destination", "url"):
 			d.keyError(tomlPath{"destination"}, "postgres needs url = \"postgres://USER@HOST:PORT/DATABASE\" (no password: keep it in the OS keyring "+
 				"with `secoda-workbench secrets set --destination`, or in %s)", EnvDestinationPassword)
 		default:
@@ -806,10 +871,12 @@ func (d *configDecoder) resolveDestination(cfg DestinationSection, plan *Plan) {
 			path = cfg.Path
 		}
 	}
+	written := path
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(plan.Dir, path)
 	}
 	plan.DestinationPath = filepath.Clean(path)
+	d.checkDestinationFiles(plan, written) // inside the project (configfile.go)
 }
 
 // catalogQueryEndpoints names the endpoints that take the catalog's filter and sort.
@@ -885,14 +952,11 @@ func (d *configDecoder) resolveSource(src SourceSection, plan *Plan) {
 			plan.BaseURL = u
 		}
 	}
+	// The numbers' ranges (Limits) were checked as they were decoded.
 	if d.has("source", "rate_limit") {
-		switch rl := *src.RateLimit; {
-		case rl < 0:
-			d.valueError(tomlPath{"source", "rate_limit"}, "must be 0 (no pacing) or more requests a minute, got %v", rl)
-		case rl == 0:
+		plan.RequestsPerMinute = *src.RateLimit
+		if plan.RequestsPerMinute == 0 {
 			plan.RequestsPerMinute = -1 // the client's "no pacing"
-		default:
-			plan.RequestsPerMinute = rl
 		}
 	}
 	for _, f := range []struct {
@@ -901,12 +965,7 @@ func (d *configDecoder) resolveSource(src SourceSection, plan *Plan) {
 		dst *int
 	}{{"concurrency", src.Concurrency, &plan.Concurrency}, {"detail_concurrency", src.DetailConcurrency, &plan.DetailConcurrency},
 		{"catalog_cap", src.CatalogCap, &plan.CatalogCap}} {
-		if !d.has("source", f.key) {
-			continue
-		}
-		if f.val < 1 {
-			d.valueError(tomlPath{"source", f.key}, "must be 1 or more, got %d", f.val)
-		} else {
+		if d.has("source", f.key) {
 			*f.dst = f.val
 		}
 	}
@@ -917,6 +976,10 @@ func (d *configDecoder) resolveSource(src SourceSection, plan *Plan) {
 func (d *configDecoder) resolveResource(name string, rc ResourceConfig) (Resource, bool) {
 	path := tomlPath{"resources", name}
 	before := len(d.errs)
+	if msg := limitsByKey["resources.<table>"].lengthProblem(name); msg != "" {
+		d.keyError(path, "the table name %s", msg)
+		return Resource{}, false // what else is wrong would repeat the name
+	}
 	if msg := identifierProblem(name); msg != "" {
 		d.keyError(path, "table name %s", msg)
 	} else if strings.HasPrefix(name, "_dlt") {
@@ -1031,23 +1094,14 @@ func (d *configDecoder) resolveResource(name string, rc ResourceConfig) (Resourc
 		}
 	}
 
-	if d.has("resources", name, "page_cap") {
-		switch {
-		case rc.PageCap < 0:
-			d.valueError(path.child("page_cap"), "must be 0 (the default, %d pages) or more, got %d", secoda.DefaultPageCap, rc.PageCap)
-		case rc.PageCap > 0:
-			r.PageCap = rc.PageCap
-		}
+	if d.has("resources", name, "page_cap") && rc.PageCap > 0 { // 0 is the default
+		r.PageCap = rc.PageCap
 	}
 	if d.has("resources", name, "schema_contract") {
 		r.Contract = d.contract(path.child("schema_contract"), rc.SchemaContract)
 	}
 	if d.has("resources", name, "max_table_nesting") {
-		if n := *rc.MaxTableNesting; n < 0 {
-			d.valueError(path.child("max_table_nesting"), "must be 0 or more, got %d", n)
-		} else {
-			r.MaxNesting = n
-		}
+		r.MaxNesting = *rc.MaxTableNesting
 	}
 	return r, found && len(d.errs) == before
 }
@@ -1059,6 +1113,12 @@ func (d *configDecoder) contract(path tomlPath, v any) normalize.Contract {
 		if !ok {
 			d.valueError(at, "expected a mode (a string), got %s", describeValue(v))
 			return normalize.Evolve
+		}
+		if l, ok := limitAt(at); ok {
+			if msg := l.lengthProblem(s); msg != "" {
+				d.valueError(at, "%s", msg)
+				return normalize.Evolve
+			}
 		}
 		m, err := normalize.ParseContractMode(s)
 		if err != nil {
@@ -1152,7 +1212,14 @@ func (d *configDecoder) catalogJSON(path tomlPath, v any, check func(any, tomlPa
 		d.valueError(path, "cannot write it as JSON: %v", err)
 		return ""
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	out := strings.TrimSuffix(b.String(), "\n")
+	if l, ok := limitAt(path); ok {
+		if msg := l.lengthProblem(out); msg != "" {
+			d.valueError(path, "as JSON, it %s", msg)
+			return ""
+		}
+	}
+	return out
 }
 
 // jsonValue turns TOML dates and times into the strings they were written as.

@@ -142,11 +142,6 @@ func TestParseConfigValues(t *testing.T) {
 				t.Errorf("BaseURL = %q", p.BaseURL)
 			}
 		}},
-		{"absolute destination path", "[destination]\npath = \"/srv/secoda.duckdb\"\n[resources.tag]\n", func(t *testing.T, p *Plan) {
-			if p.DestinationPath != filepath.Clean("/srv/secoda.duckdb") {
-				t.Errorf("DestinationPath = %q", p.DestinationPath)
-			}
-		}},
 		{"incremental absent keeps the endpoint's cursor", "[resources.resource_detail]\n", func(t *testing.T, p *Plan) {
 			if c := p.Resources[0].Cursor; c != "updated_at" {
 				t.Errorf("Cursor = %q", c)
@@ -382,16 +377,16 @@ func TestParseConfigErrors(t *testing.T) {
 		{"empty primary key", "[resources.document]\nprimary_key = \"\"\n",
 			[]wantErr{{"2:15", "resources.document.primary_key", []string{"must not be empty"}}}},
 		{"negative rate_limit", "[source]\nrate_limit = -5\n[resources.tag]\n",
-			[]wantErr{{"2:14", "source.rate_limit", []string{"must be 0 (no pacing) or more"}}}},
+			[]wantErr{{"2:14", "source.rate_limit", []string{"must be 0 (no pacing) or 1 to 60,000 requests a minute, got -5"}}}},
 		{"concurrency 0", "[source]\nconcurrency = 0\ndetail_concurrency = -1\n[resources.tag]\n",
-			[]wantErr{{"2:15", "source.concurrency", []string{"must be 1 or more, got 0"}},
-				{"3:22", "source.detail_concurrency", []string{"must be 1 or more, got -1"}}}},
+			[]wantErr{{"2:15", "source.concurrency", []string{"must be 1 to 32 resources, got 0"}},
+				{"3:22", "source.detail_concurrency", []string{"must be 1 to 64 requests, got -1"}}}},
 		{"base_url plain http", "[source]\nbase_url = \"http://secoda.example.com\"\n[resources.tag]\n",
 			[]wantErr{{"2:12", "source.base_url", []string{"plain http"}}}},
 		{"negative page_cap", "[resources.document]\npage_cap = -1\n",
-			[]wantErr{{"2:12", "resources.document.page_cap", []string{"must be 0 (the default, 40000 pages) or more"}}}},
+			[]wantErr{{"2:12", "resources.document.page_cap", []string{"must be 0 (the default, 40,000 pages) or 1 to 1,000,000 pages, got -1"}}}},
 		{"negative nesting", "[resources.document]\nmax_table_nesting = -1\n",
-			[]wantErr{{"2:21", "resources.document.max_table_nesting", []string{"must be 0 or more"}}}},
+			[]wantErr{{"2:21", "resources.document.max_table_nesting", []string{"must be 0 to 1,000 levels, got -1"}}}},
 		{"unknown contract mode", "[resources.document]\nschema_contract = \"freez\"\n",
 			[]wantErr{{"2:19", "resources.document.schema_contract", []string{`unknown schema contract mode "freez"`, "did you mean freeze?"}}}},
 		{"contract table mode", "[resources.document]\nschema_contract = { tables = \"evolve\", data_type = 1 }\n",
@@ -570,14 +565,14 @@ func TestLoadConfigRelativePaths(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, []byte("[destination]\npath = \"../data/x.duckdb\"\n[resources.tag]\n"), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte("[destination]\npath = \"data/x.duckdb\"\n[resources.tag]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	p, err := LoadConfig(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.File != path || p.Dir != filepath.Dir(path) || p.DestinationPath != filepath.Join(dir, "data", "x.duckdb") {
+	if p.File != path || p.Dir != filepath.Dir(path) || p.DestinationPath != filepath.Join(dir, "project", "data", "x.duckdb") {
 		t.Errorf("File %s, Dir %s, DestinationPath %s", p.File, p.Dir, p.DestinationPath)
 	}
 }

@@ -14,15 +14,25 @@ import (
 
 // OpenDestination is the plan's destination. password is the destination's password
 // (PostgreSQL), found by the caller in SECODA_DESTINATION_PASSWORD or the OS keyring;
-// "" for none. Nothing is opened until it is used.
+// "" for none. Nothing is opened until it is used, but a DuckDB file or a filesystem
+// folder is checked against the project first (project.go): one that leads out of it
+// is refused.
 func OpenDestination(plan *Plan, password string) (dest.Destination, error) {
 	switch plan.DestinationType {
 	case dest.DuckDB, "":
-		return duckdb.New(plan.DestinationPath, plan.DatasetName), nil
+		path, err := duckdbFile(plan)
+		if err != nil {
+			return nil, err
+		}
+		return duckdb.New(path, plan.DatasetName), nil
 	case dest.Postgres:
 		return postgres.New(plan.DestinationURL, password, plan.DatasetName), nil
 	case dest.Filesystem:
-		return filesystem.New(plan.DestinationPath, plan.DatasetName), nil
+		root, err := filesystemRoot(plan)
+		if err != nil {
+			return nil, err
+		}
+		return filesystem.New(root, plan.DatasetName), nil
 	}
 	return nil, fmt.Errorf("destination type %q is not supported", plan.DestinationType)
 }

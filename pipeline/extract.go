@@ -33,13 +33,14 @@ type note struct {
 	// Schema and Stats are the normalizer's tables and what it added (new tables and
 	// columns), written only when the tables grew; Rows and the counts after them change
 	// with every page.
-	Schema          json.RawMessage    `json:"schema,omitempty"`
-	Stats           *normalize.Stats   `json:"stats,omitempty"`
-	Rows            map[string]int64   `json:"rows,omitempty"`
-	Normalized      int64              `json:"normalized,omitempty"`
-	DiscardedRows   int64              `json:"discarded_rows,omitempty"`
-	DiscardedValues int64              `json:"discarded_values,omitempty"`
-	Progress        partition.Progress `json:"progress"`
+	Schema          json.RawMessage       `json:"schema,omitempty"`
+	Stats           *normalize.Stats      `json:"stats,omitempty"`
+	Rows            map[string]int64      `json:"rows,omitempty"`
+	Normalized      int64                 `json:"normalized,omitempty"`
+	DiscardedRows   int64                 `json:"discarded_rows,omitempty"`
+	DiscardedValues int64                 `json:"discarded_values,omitempty"`
+	Collisions      []normalize.Collision `json:"collisions,omitempty"`
+	Progress        partition.Progress    `json:"progress"`
 	// Requests is how many requests the run had made by then, earlier runs' included.
 	Requests int64     `json:"requests"`
 	Done     *doneNote `json:"done,omitempty"`
@@ -83,7 +84,7 @@ func foldNotes(notes []json.RawMessage) (*resumed, error) {
 			rs.stats = *n.Stats
 		}
 		rs.stats.Rows, rs.stats.Records = n.Rows, n.Normalized
-		rs.stats.DiscardedRows, rs.stats.DiscardedValues = n.DiscardedRows, n.DiscardedValues
+		rs.stats.DiscardedRows, rs.stats.DiscardedValues, rs.stats.Collisions = n.DiscardedRows, n.DiscardedValues, n.Collisions
 		if n.Done != nil {
 			rs.done = n.Done
 		}
@@ -152,6 +153,7 @@ func (e *extractor) resource(ctx context.Context, r Resource, notes []json.RawMe
 	}
 	res.schema = norm.Schema()
 	res.stats = norm.Stats()
+	res.info.Collisions = res.stats.Collisions
 	res.newCursor = x.max
 	res.info.CursorAfter = x.max
 	if x.max == "" {
@@ -265,7 +267,7 @@ func (x *resourceExtraction) note(delta json.RawMessage, p partition.Progress) *
 	st := x.norm.Stats()
 	n := &note{Delta: delta, Pages: res.Pages, Records: res.Records, Skipped: res.Skipped, Missing: res.Missing,
 		Cursor: x.max, Hash: x.hash.String(), Progress: p, Requests: x.e.requests(),
-		Rows: st.Rows, Normalized: st.Records, DiscardedRows: st.DiscardedRows, DiscardedValues: st.DiscardedValues}
+		Rows: st.Rows, Normalized: st.Records, DiscardedRows: st.DiscardedRows, DiscardedValues: st.DiscardedValues, Collisions: st.Collisions}
 	if c := x.norm.Changes(); c != x.changes {
 		n.Schema, n.Stats, x.changes = x.norm.Schema().JSON(), &st, c
 	}
@@ -281,7 +283,13 @@ func (x *resourceExtraction) details(ctx context.Context, ids []string) error {
 	defer cancel(nil)
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range max(1, x.e.plan.DetailConcurrency) {
+	// No more workers than ids: a worker is started for each request that can run, not
+	// for each one allowed (detail_concurrency is bounded, but a page holds fewer).
+	workers := min(max(1, x.e.plan.DetailConcurrency), len(ids))
+	for range workers {
+		if ctx.Err() != nil {
+			break
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

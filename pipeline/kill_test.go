@@ -210,7 +210,7 @@ func TestADatasetInUseSaysSo(t *testing.T) {
 	if !errors.Is(err, dest.ErrInUse) || !strings.Contains(err.Error(), p.plan.DestinationPath) || !strings.Contains(err.Error(), "process") {
 		t.Fatalf("want ErrInUse naming the file and the holder, got %v", err)
 	}
-	_, err = p.dest().Query(context.Background(), "SELECT 1", 1)
+	_, err = p.dest().Query(context.Background(), "SELECT 1", dest.Rows(1))
 	if !errors.Is(err, dest.ErrInUse) {
 		t.Fatalf("a query while the file is held: %v", err)
 	}

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/loadpkg"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 )
 
@@ -107,6 +109,9 @@ type ResourceInfo struct {
 	// could not be read whole: what could be read was loaded.
 	Incomplete []partition.Incomplete `json:"incomplete,omitempty"`
 	Resumed    bool                   `json:"resumed,omitempty"`
+	// Collisions are fields of one record that become one column: the last field's
+	// value was kept, as dlt keeps it, and the others dropped (and counted here).
+	Collisions []normalize.Collision `json:"collisions,omitempty"`
 }
 
 // TableInfo is one table's part of a run.
@@ -213,10 +218,23 @@ func (li *LoadInfo) String() string {
 		for _, i := range r.Incomplete {
 			fmt.Fprintf(&b, "  INCOMPLETE %s, partition %s\n", r.Name, i)
 		}
+		for _, c := range r.Collisions {
+			fmt.Fprintf(&b, "  WARNING %s: fields %s of one record all become %s.%s; the last one's value was kept, as dlt keeps it, and %d values were dropped\n",
+				r.Name, quoteAll(c.Fields), c.Table, c.Column, c.Dropped)
+		}
 	}
 	fmt.Fprintf(&b, "%d requests, %d retries, %d answered 429, in %.2f seconds\n", li.Requests, li.Retries, li.RateLimited, li.Duration.Seconds())
 	for _, n := range li.Notes {
 		fmt.Fprintf(&b, "Note: %s\n", n)
 	}
 	return b.String()
+}
+
+// quoteAll is names quoted and listed.
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/secoda-workbench/secoda-workbench/internal/filelock"
+	"github.com/secoda-workbench/secoda-workbench/internal/projectfs"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/loadpkg"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 )
@@ -82,11 +83,15 @@ func runFingerprint(plan *Plan, resources []Resource, opts RunOptions) string {
 	return hex.EncodeToString(sum[:12])
 }
 
-// openPackage resumes the package an interrupted run left in packages, when it is this
-// run's, or starts a new one. h is filled with the package's load id (the interrupted
-// run's, when resumed).
-func openPackage(packages string, h *runHeader, opts RunOptions) (*loadpkg.Writer, *loadpkg.Journal, error) {
+// openPackage resumes the package an interrupted run left in the work folder, when it
+// is this run's, or starts a new one. h is filled with the package's load id (the
+// interrupted run's, when resumed).
+func openPackage(work projectfs.Root, h *runHeader, opts RunOptions) (*loadpkg.Writer, *loadpkg.Journal, error) {
 	h.Options = runOptions(opts)
+	packages, err := work.MkdirAll(packagesName, 0o755)
+	if err != nil {
+		return nil, nil, err
+	}
 	dirs, err := packageDirs(packages)
 	if err != nil {
 		return nil, nil, err
@@ -129,7 +134,7 @@ func openPackage(packages string, h *runHeader, opts RunOptions) (*loadpkg.Write
 		}
 	}
 	h.LoadID = newLoadID(time.Now())
-	w, err := loadpkg.Create(filepath.Join(packages, h.LoadID))
+	w, err := loadpkg.Create(filepath.Join(packages.Dir(), h.LoadID))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -148,19 +153,16 @@ func optionsSuffix(o string) string {
 }
 
 // packageDirs lists the load packages in the work folder, oldest first (load ids are
-// times).
-func packageDirs(packages string) ([]string, error) {
-	des, err := os.ReadDir(packages)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+// times). Only folders count: a link there is not a package (and is never followed).
+func packageDirs(packages projectfs.Root) ([]string, error) {
+	des, err := packages.ReadDir(".")
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, de := range des {
 		if de.IsDir() {
-			out = append(out, filepath.Join(packages, de.Name()))
+			out = append(out, filepath.Join(packages.Dir(), de.Name()))
 		}
 	}
 	slices.SortFunc(out, func(a, b string) int { return compareCursor(filepath.Base(a), filepath.Base(b)) })
@@ -225,8 +227,18 @@ type ResourceProgress struct {
 // Unfinished reports the run in progress, or the interrupted one waiting to be resumed;
 // nil when there is none. It reads the work folder only.
 func Unfinished(plan *Plan) (*UnfinishedRun, error) {
-	work := filepath.Join(plan.Dir, WorkDirName)
-	dirs, err := packageDirs(filepath.Join(work, "packages"))
+	work, err := workFolder(plan, false)
+	var packages projectfs.Root
+	if err == nil {
+		packages, err = work.Sub(packagesName)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	dirs, err := packageDirs(packages)
 	if err != nil || len(dirs) == 0 {
 		return nil, err
 	}
@@ -243,7 +255,7 @@ func Unfinished(plan *Plan) (*UnfinishedRun, error) {
 		return nil, nil
 	}
 	u := &UnfinishedRun{LoadID: h.LoadID, StartedAt: h.StartedAt, Options: h.Options, Complete: j.Complete,
-		Running: filelock.Held(filepath.Join(work, plan.PipelineName+".lock")), Requests: journalRequests(j)}
+		Running: filelock.Held(filepath.Join(work.Dir(), filepath.Base(lockFile(plan)))), Requests: journalRequests(j)}
 	for _, name := range h.Resources {
 		rp := ResourceProgress{Name: name}
 		if notes := j.Notes[name]; len(notes) > 0 {

@@ -28,6 +28,9 @@ var ErrRunning = errors.New("the pipeline is running")
 // load packages while they are built.
 const WorkDirName = ".secoda-workbench"
 
+// packagesName is the work folder's folder of load packages.
+const packagesName = "packages"
+
 // RunOptions are a run's inputs beyond the plan.
 type RunOptions struct {
 	// APIKey is the Secoda key; it goes to the client and nowhere else.
@@ -78,29 +81,32 @@ type Progress struct {
 // failed) leaves it for the next run, which goes on from the last page spooled.
 func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 	started := time.Now()
+	if err := LimitMaxPages.CheckNumber("max pages", opts.MaxPages); err != nil {
+		return nil, err
+	}
 	resources, err := selectResources(plan, opts.Resources)
 	if err != nil {
 		return nil, err
 	}
-	work := filepath.Join(plan.Dir, WorkDirName)
-	if err := os.MkdirAll(work, 0o755); err != nil {
+	// The destination's files are checked before the work folder is made: a refusal
+	// comes before anything is written.
+	target, err := OpenDestination(plan, opts.DestinationPassword)
+	if err != nil {
 		return nil, err
 	}
-	lock, err := lockRun(filepath.Join(work, plan.PipelineName+".lock"))
+	work, err := workFolder(plan, true)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := lockRun(filepath.Join(work.Dir(), filepath.Base(lockFile(plan))))
 	if err != nil {
 		return nil, err
 	}
 	defer lock.release()
-	packages := filepath.Join(work, "packages")
 	if opts.Restart {
-		if err := os.RemoveAll(packages); err != nil {
+		if err := work.RemoveAll(packagesName); err != nil {
 			return nil, err
 		}
-	}
-
-	target, err := OpenDestination(plan, opts.DestinationPassword)
-	if err != nil {
-		return nil, err
 	}
 	stored, err := target.ReadStored(ctx, plan.PipelineName)
 	if err != nil {
@@ -137,7 +143,7 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 
 	header := runHeader{StartedAt: started, Fingerprint: runFingerprint(plan, resources, opts), BaseState: stored.StateVersion,
 		Resources: resourceNames(resources)}
-	pkg, journal, err := openPackage(packages, &header, opts)
+	pkg, journal, err := openPackage(work, &header, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -315,6 +321,9 @@ func selectResources(plan *Plan, names []string) ([]Resource, error) {
 	if len(names) == 0 {
 		return plan.Resources, nil
 	}
+	if len(names) > int(LimitResources.Max) {
+		return nil, fmt.Errorf("%d resources named: a config holds %s", len(names), LimitResources.Range())
+	}
 	want := map[string]bool{}
 	var known []string
 	for _, r := range plan.Resources {
@@ -322,7 +331,7 @@ func selectResources(plan *Plan, names []string) ([]Resource, error) {
 	}
 	for _, n := range names {
 		if _, ok := plan.Resource(n); !ok {
-			msg := fmt.Sprintf("resource %q is not in %s", n, filepath.Base(plan.File))
+			msg := fmt.Sprintf("resource %q is not in %s", shortText(n), filepath.Base(plan.File))
 			if s := secoda.Suggest(n, known); s != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", s)
 			}

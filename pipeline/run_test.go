@@ -122,9 +122,12 @@ func (p *project) patch(t testing.TB, path, body string) {
 // query runs SQL read-only and returns the rows.
 func (p *project) query(t testing.TB, sql string) [][]any {
 	t.Helper()
-	res, err := p.dest().Query(context.Background(), sql, 0)
+	res, err := p.dest().Query(context.Background(), sql, dest.WidestBounds)
 	if err != nil {
 		t.Fatalf("%s: %v", sql, err)
+	}
+	if res.Truncated || res.CutCells > 0 {
+		t.Fatalf("%s: more than a test reads (truncated %v, %d cells cut)", sql, res.Truncated, res.CutCells)
 	}
 	return res.Rows
 }

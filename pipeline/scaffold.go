@@ -43,38 +43,66 @@ const commentWidth = 88
 // ParseConfig, into the plan the options describe.
 func Scaffold(opts ScaffoldOptions) (string, error) {
 	var problems []error
+	// tooLong checks an option against its setting's Limit first: a value too long is
+	// not looked at, nor repeated, further.
+	tooLong := func(what, key, s string) bool {
+		if msg := limitsByKey[key].lengthProblem(s); msg != "" {
+			problems = append(problems, fmt.Errorf("%s %s", what, msg))
+			return true
+		}
+		return false
+	}
 	resources, err := scaffoldResources(opts.Resources)
 	if err != nil {
 		problems = append(problems, err)
 	}
 	destination := cmp.Or(opts.Destination, DefaultDestination)
-	if msg := destinationProblem(destination); msg != "" {
+	if tooLong("destination", "destination.type", destination) {
+		destination = DefaultDestination
+	} else if msg := destinationProblem(destination); msg != "" {
 		problems = append(problems, errors.New("destination: "+msg))
 	}
 	destinationURL := cmp.Or(opts.DestinationURL, DefaultPostgresURL)
 	if opts.DestinationURL != "" && destination != dest.Postgres {
 		problems = append(problems, errors.New("a destination URL is for postgres"))
-	} else if destination == dest.Postgres {
+	} else if destination == dest.Postgres && !tooLong("destination URL", "destination.url", destinationURL) {
 		if err := postgres.CheckURL(destinationURL); err != nil {
 			problems = append(problems, fmt.Errorf("destination URL: %w", err))
 		}
 	}
 	pipelineName := cmp.Or(opts.PipelineName, DefaultPipelineName)
-	if msg := identifierProblem(pipelineName); msg != "" {
-		problems = append(problems, errors.New("pipeline name: "+msg))
+	if !tooLong("pipeline name", "pipeline.name", pipelineName) {
+		if msg := identifierProblem(pipelineName); msg != "" {
+			problems = append(problems, errors.New("pipeline name: "+msg))
+		}
 	}
 	datasetName := cmp.Or(opts.DatasetName, DefaultDatasetName)
-	if msg := identifierProblem(datasetName); msg != "" {
-		problems = append(problems, errors.New("dataset name: "+msg))
+	if !tooLong("dataset name", "pipeline.dataset_name", datasetName) {
+		if msg := identifierProblem(datasetName); msg != "" {
+			problems = append(problems, errors.New("dataset name: "+msg))
+		} else if destination == dest.Postgres && len(datasetName) > postgres.MaxIdentifierLength {
+			problems = append(problems, fmt.Errorf("dataset name: PostgreSQL names are at most %d bytes: shorten it", postgres.MaxIdentifierLength))
+		}
 	}
-	baseURL, err := secoda.NormalizeBaseURL(opts.BaseURL)
-	if err != nil {
-		problems = append(problems, err)
+	baseURL := ""
+	if !tooLong("base URL", "source.base_url", opts.BaseURL) {
+		if baseURL, err = secoda.NormalizeBaseURL(opts.BaseURL); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	if opts.RateLimit != nil {
+		if msg := limitsByKey["source.rate_limit"].numberProblem(*opts.RateLimit); msg != "" {
+			problems = append(problems, errors.New("rate limit "+msg))
+		}
 	}
 	if len(problems) > 0 {
 		return "", errors.Join(problems...)
 	}
+	return scaffoldText(opts, resources, destination, destinationURL, pipelineName, datasetName, baseURL), nil
+}
 
+// scaffoldText writes the config of Scaffold's checked options.
+func scaffoldText(opts ScaffoldOptions, resources []secoda.Endpoint, destination, destinationURL, pipelineName, datasetName, baseURL string) string {
 	var b strings.Builder
 	writeComment(&b, ConfigFileName+": the secoda-workbench pipeline, which loads a Secoda workspace into "+
 		"a database with dlt's table layout. `secoda-workbench scaffold` wrote it from the endpoint catalog "+
@@ -135,13 +163,16 @@ func Scaffold(opts ScaffoldOptions) (string, error) {
 		b.WriteString("\n")
 		writeResource(&b, e)
 	}
-	return b.String(), nil
+	return b.String()
 }
 
 // scaffoldResources looks up the endpoints the options name.
 func scaffoldResources(names []string) ([]secoda.Endpoint, error) {
 	var out []secoda.Endpoint
 	var problems []error
+	if len(names) > int(LimitResources.Max) {
+		return nil, fmt.Errorf("%d resources: a config takes %s", len(names), LimitResources.Range())
+	}
 	seen := map[string]bool{}
 	for _, n := range names {
 		n = strings.TrimSpace(n)
@@ -151,7 +182,7 @@ func scaffoldResources(names []string) ([]secoda.Endpoint, error) {
 		seen[n] = true
 		e, ok := secoda.LookupEndpoint(n)
 		if !ok {
-			msg := "unknown resource " + tomlString(n)
+			msg := "unknown resource " + tomlString(shortText(n))
 			if s := didYouMean(n, secoda.EndpointNames()); s != "" {
 				msg += ": " + s
 			}

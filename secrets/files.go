@@ -11,6 +11,8 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/projectfs"
 )
 
 // DltSecretsPath is where dlt keeps secrets in a project.
@@ -22,10 +24,29 @@ const (
 	dltKey   = "api_key"
 )
 
+// dltFile is dlt's secrets file at path (a project's .dlt/secrets.toml) under the
+// project's file rule (internal/projectfs): a link out of the project, or a named pipe
+// there, is refused unopened. The project is the folder holding .dlt.
+func dltFile(path string) (projectfs.Root, string, error) {
+	project := filepath.Dir(filepath.Dir(path))
+	root, err := projectfs.Open(project)
+	if err != nil {
+		return projectfs.Root{}, "", err
+	}
+	return root, filepath.Join(filepath.Base(filepath.Dir(path)), filepath.Base(path)), nil
+}
+
 // ReadDltKey reads [sources.secoda_source] api_key from dlt's secrets file; a missing
 // file or key is ErrNotFound.
 func ReadDltKey(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	root, rel, err := dltFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", err
+	}
+	b, err := root.ReadFile(rel)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", ErrNotFound
 	}
@@ -51,7 +72,11 @@ func ReadDltKey(path string) (string, error) {
 // BlankDltKey replaces the value of [sources.secoda_source] api_key with "" and keeps
 // every other byte of the file as it was: comments, order, other secrets.
 func BlankDltKey(path string) error {
-	b, err := os.ReadFile(path)
+	root, rel, err := dltFile(path)
+	if err != nil {
+		return err
+	}
+	b, err := root.ReadFile(rel)
 	if err != nil {
 		return err
 	}
@@ -89,7 +114,7 @@ func BlankDltKey(path string) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(path, out, info.Mode().Perm())
+	return root.WriteFile(rel, out, info.Mode().Perm())
 }
 
 func joinKey(it unstable.Iterator) string {

@@ -38,7 +38,7 @@ func ExportSchema(d *Deps) Tool {
 				format = "mermaid"
 			}
 			if format != "mermaid" && format != "dbml" && format != "json" {
-				return ExportSchemaOut{}, "", fmt.Errorf("format %q: use mermaid, dbml or json", in.Format)
+				return ExportSchemaOut{}, "", fmt.Errorf("format %s: use mermaid, dbml or json", shown(in.Format))
 			}
 			ds, err := d.dataset(ctx)
 			if err != nil {

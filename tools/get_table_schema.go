@@ -79,7 +79,7 @@ type dbColumn struct {
 func (ds *dataset) tableColumns(ctx context.Context, name string) ([]dbColumn, error) {
 	plan := ds.plan
 	res, err := ds.dest.Query(ctx, "SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = "+
-		sqlLiteral(plan.DatasetName)+" AND table_name = "+sqlLiteral(name)+" ORDER BY ordinal_position", maxCatalogRows)
+		sqlLiteral(plan.DatasetName)+" AND table_name = "+sqlLiteral(name)+" ORDER BY ordinal_position", catalogBounds)
 	if err != nil {
 		return nil, err
 	}

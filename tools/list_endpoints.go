@@ -50,7 +50,7 @@ func ListEndpoints(d *Deps) Tool {
 			}
 			out.Count = len(out.Endpoints)
 			if out.Count == 0 {
-				return out, fmt.Sprintf("No endpoint matches %q; call list_endpoints with no query to see all %d.", in.Query, len(secoda.Endpoints)), nil
+				return out, fmt.Sprintf("No endpoint matches %s; call list_endpoints with no query to see all %d.", shown(in.Query), len(secoda.Endpoints)), nil
 			}
 			var b strings.Builder
 			b.WriteString("| name | path | key | disposition | cursor | filters | description |\n|---|---|---|---|---|---|---|\n")

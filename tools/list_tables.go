@@ -135,14 +135,14 @@ func sqlLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''")
 // sqlIdent quotes an identifier for SQL.
 func sqlIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-// maxCatalogRows bounds the information_schema queries: far more than any dataset holds.
-const maxCatalogRows = 100000
+// catalogBounds bound the information_schema queries: far more than any dataset holds.
+var catalogBounds = dest.Bounds{Rows: dest.MaxRows, CellBytes: 1 << 10, Bytes: dest.MaxBytes}
 
 // columnCounts counts each table's columns in the database.
 func (ds *dataset) columnCounts(ctx context.Context) (map[string]int, error) {
 	plan := ds.plan
 	res, err := ds.dest.Query(ctx, "SELECT table_name, CAST(count(*) AS BIGINT) FROM information_schema.columns WHERE table_schema = "+
-		sqlLiteral(plan.DatasetName)+" GROUP BY table_name", maxCatalogRows)
+		sqlLiteral(plan.DatasetName)+" GROUP BY table_name", catalogBounds)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (ds *dataset) columnCounts(ctx context.Context) (map[string]int, error) {
 func (ds *dataset) tables(ctx context.Context) ([]string, error) {
 	plan := ds.plan
 	res, err := ds.dest.Query(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = "+
-		sqlLiteral(plan.DatasetName)+" ORDER BY table_name", maxCatalogRows)
+		sqlLiteral(plan.DatasetName)+" ORDER BY table_name", catalogBounds)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (ds *dataset) tables(ctx context.Context) ([]string, error) {
 
 // unknownTable is the error for a table the dataset does not have.
 func unknownTable(name string, tables []string) error {
-	msg := fmt.Sprintf("table %q is not in the dataset", name)
+	msg := fmt.Sprintf("table %s is not in the dataset", shown(name))
 	if s := secoda.Suggest(name, tables); s != "" && s != name {
 		msg += fmt.Sprintf(" (did you mean %s?)", s)
 	}

@@ -159,7 +159,7 @@ func previewResource(d *Deps, name string) (*pipeline.Plan, pipeline.Resource, b
 		return plan, pipeline.Resource{Name: e.Name, Endpoint: e, Disposition: e.Disposition, PrimaryKey: e.PrimaryKey, Cursor: e.Cursor,
 			Contract: normalize.EvolveAll, MaxNesting: normalize.DefaultMaxNesting}, false, nil
 	}
-	msg := fmt.Sprintf("unknown endpoint %q", name)
+	msg := fmt.Sprintf("unknown endpoint %s", shown(name))
 	if s := secoda.Suggest(name, append(slices.Clone(configured), secoda.EndpointNames()...)); s != "" {
 		msg += fmt.Sprintf(": did you mean %s?", s)
 	}

@@ -44,9 +44,8 @@ func PreviewTable(d *Deps) Tool {
 			}
 			ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 			defer cancel()
-			// One more row than asked tells Query there are more.
-			sql := fmt.Sprintf("SELECT * FROM %s.%s LIMIT %d", sqlIdent(plan.DatasetName), sqlIdent(in.Table), limit+1)
-			res, err := ds.dest.Query(ctx, sql, limit)
+			sql := fmt.Sprintf("SELECT * FROM %s.%s", sqlIdent(plan.DatasetName), sqlIdent(in.Table))
+			res, err := ds.dest.Query(ctx, sql, rowBounds(limit))
 			if err != nil {
 				return QueryResult{}, "", err
 			}

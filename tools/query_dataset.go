@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -13,13 +14,24 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 )
 
-// Row limits of the tools that return rows.
+// Limits of the tools that return rows.
 const (
 	DefaultQueryLimit = 100
 	MaxRowLimit       = 1000
 	// QueryTimeout bounds one query.
 	QueryTimeout = 30 * time.Second
+	// CellBytes bounds one cell of a row a tool returns; longer ones are cut, ending in
+	// dest.CutMark.
+	CellBytes = 4 << 10
+	// MaxSQLBytes bounds the SQL a query takes.
+	MaxSQLBytes = 64 << 10
+	// RowBytes bounds the cells of all the rows one result holds, before the JSON of
+	// the result (which MaxStructured bounds) adds the column names to each row.
+	RowBytes = 256 << 10
 )
+
+// rowBounds are the bounds of n rows a tool returns.
+func rowBounds(n int) dest.Bounds { return dest.Bounds{Rows: n, CellBytes: CellBytes, Bytes: RowBytes} }
 
 // QueryDatasetIn is query_dataset's input.
 type QueryDatasetIn struct {
@@ -34,8 +46,9 @@ type QueryResult struct {
 	Types     []string         `json:"types"`
 	Rows      []map[string]any `json:"rows"`
 	RowCount  int              `json:"row_count"`
-	Truncated bool             `json:"truncated" jsonschema:"more rows than the limit exist"`
-	More      string           `json:"more,omitempty" jsonschema:"how to get more, when truncated"`
+	Truncated bool             `json:"truncated" jsonschema:"more rows exist than the result holds (the row limit or the size bound stopped it)"`
+	CutCells  int              `json:"cut_cells,omitempty" jsonschema:"cells cut to the cell bound (4096 bytes), each ending in …"`
+	More      string           `json:"more,omitempty" jsonschema:"how to get more, when truncated or cells were cut"`
 }
 
 // QueryDataset runs read-only SQL against the dataset.
@@ -54,12 +67,15 @@ func QueryDataset(d *Deps) Tool {
 			if err != nil {
 				return QueryResult{}, "", err
 			}
+			if len(in.SQL) > MaxSQLBytes {
+				return QueryResult{}, "", fmt.Errorf("the SQL is %d bytes; a query takes at most %d: aggregate in the query instead of listing values in it", len(in.SQL), MaxSQLBytes)
+			}
 			format := in.Format
 			if format == "" {
 				format = "markdown"
 			}
 			if format != "markdown" && format != "json" && format != "csv" {
-				return QueryResult{}, "", fmt.Errorf("format %q: use markdown, json or csv", in.Format)
+				return QueryResult{}, "", fmt.Errorf("format %s: use markdown, json or csv", shown(in.Format))
 			}
 			plan, err := d.plan()
 			if err != nil {
@@ -71,7 +87,7 @@ func QueryDataset(d *Deps) Tool {
 			}
 			ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 			defer cancel()
-			res, err := ds.dest.Query(ctx, in.SQL, limit)
+			res, err := ds.dest.Query(ctx, in.SQL, rowBounds(limit))
 			if err != nil {
 				return QueryResult{}, "", err
 			}
@@ -91,19 +107,29 @@ func rowLimit(n, def int) (int, error) {
 	return n, nil
 }
 
-// queryResult renders rows for the agent: the structured rows, and a text in the
-// asked format.
+// queryResult renders rows for the agent: the structured rows, fitted to
+// MaxStructured, and a text in the asked format.
 func queryResult(res *dest.QueryResult, format, more string) (QueryResult, string, error) {
-	out := QueryResult{Columns: res.Columns, Types: res.Types, Rows: table.Objects(res.Columns, res.Rows), RowCount: len(res.Rows), Truncated: res.Truncated}
+	out := QueryResult{Columns: res.Columns, Types: res.Types, Rows: table.Objects(res.Columns, res.Rows), RowCount: len(res.Rows),
+		Truncated: res.Truncated, CutCells: res.CutCells}
 	if out.Columns == nil {
 		out.Columns = []string{}
 	}
 	if out.Types == nil {
 		out.Types = []string{}
 	}
-	if res.Truncated {
-		out.More = more
+	if n := fitRows(&out); n < len(res.Rows) {
+		res = &dest.QueryResult{Columns: res.Columns, Types: res.Types, Rows: res.Rows[:n], Truncated: true}
 	}
+	var notes []string
+	if out.Truncated {
+		notes = append(notes, more)
+	}
+	if out.CutCells > 0 {
+		notes = append(notes, fmt.Sprintf("%d cells were cut at %d bytes (they end in %s): read a long value in parts with substr(column, start, length)",
+			out.CutCells, CellBytes, dest.CutMark))
+	}
+	out.More = strings.Join(notes, "; ")
 	var text string
 	switch format {
 	case "json":
@@ -122,8 +148,34 @@ func queryResult(res *dest.QueryResult, format, more string) (QueryResult, strin
 		text = table.Markdown(res.Columns, res.Rows, 200)
 	}
 	note := fmt.Sprintf("%d rows", out.RowCount)
-	if res.Truncated {
+	if out.Truncated {
 		note = fmt.Sprintf("the first %d rows; there are more: %s", out.RowCount, more)
 	}
 	return out, text + "\n(" + note + ")", nil
+}
+
+// fitRows drops rows from the end of out until its JSON fits in MaxStructured (the
+// column names repeat in every row, which the byte bound of the cells does not
+// count), and returns how many are kept.
+func fitRows(out *QueryResult) int {
+	size := func(n int) int {
+		c := *out
+		c.Rows = c.Rows[:n]
+		b, _ := json.Marshal(c)
+		return len(b)
+	}
+	n := len(out.Rows)
+	if size(n) <= MaxStructured {
+		return n
+	}
+	lo, hi := 0, n // size(lo) fits, size(hi) does not
+	for hi-lo > 1 {
+		if mid := (lo + hi) / 2; size(mid) <= MaxStructured {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	out.Rows, out.RowCount, out.Truncated = out.Rows[:lo], lo, true
+	return lo
 }

@@ -18,7 +18,7 @@ import (
 // RunPipelineIn is run_pipeline's input.
 type RunPipelineIn struct {
 	Resources   []string `json:"resources,omitempty" jsonschema:"load only these resources of secoda_pipeline.toml (default: all)"`
-	MaxPages    int      `json:"max_pages,omitempty" jsonschema:"stop each resource after this many pages: develop with 1 or 2, then run in full (incremental cursors do not move)"`
+	MaxPages    int      `json:"max_pages,omitempty" jsonschema:"stop each resource after this many pages: develop with 1 or 2, then run in full (incremental cursors do not move); 0 or absent for no limit, at most 1000000"`
 	FullRefresh bool     `json:"full_refresh,omitempty" jsonschema:"drop the selected resources' tables and state first, then load from scratch"`
 	Restart     bool     `json:"restart,omitempty" jsonschema:"discard what an interrupted run had read (pipeline_status shows one) instead of going on from it"`
 }
@@ -75,8 +75,8 @@ func RunPipeline(d *Deps) Tool {
 				"a result with status incomplete names what could not be read. Develop with max_pages, then run in full. On failure "+
 				"the result says why and what to do (a rejected key: ask the user to run `secoda-workbench secrets set`).", h),
 		Handler: handle(func(ctx context.Context, req mcp.CallToolRequest, in RunPipelineIn) (RunPipelineOut, string, error) {
-			if in.MaxPages < 0 {
-				return RunPipelineOut{}, "", fmt.Errorf("max_pages %d: give 0 (no limit) or more", in.MaxPages)
+			if err := pipeline.LimitMaxPages.CheckNumber("max_pages", in.MaxPages); err != nil {
+				return RunPipelineOut{}, "", err
 			}
 			plan, err := d.plan()
 			if err != nil {

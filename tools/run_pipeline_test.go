@@ -37,7 +37,7 @@ func TestRunPipeline(t *testing.T) {
 		t.Fatalf("an unchanged workspace: %+v", out)
 	}
 	wantError(t, call(t, run, map[string]any{"resources": []string{"collections"}}), "did you mean collection")
-	wantError(t, call(t, run, map[string]any{"max_pages": -1}), "max_pages -1")
+	wantError(t, call(t, run, map[string]any{"max_pages": -1}), "max_pages must be 0 (no limit) or 1 to", "got -1")
 
 	f.env["SECODA_API_KEY"] = "wrong-" + f.key
 	res = call(t, run, map[string]any{"full_refresh": true})

@@ -12,6 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 )
 
 // ScaffoldConfigIn is scaffold_config's input.
@@ -61,9 +62,16 @@ func ScaffoldConfig(d *Deps) Tool {
 			}
 			text, err := pipeline.Scaffold(opts)
 			if err != nil {
-				return ScaffoldConfigOut{}, "", fmt.Errorf("%w (list_endpoints lists the endpoints)", err)
+				// Nothing is written. A destination_url holding a password is refused
+				// here, saying where the password goes instead.
+				return ScaffoldConfigOut{}, "", fmt.Errorf("%w (list_endpoints lists the endpoints; nothing was written)", err)
 			}
-			if err := writeFileAtomic(path, []byte(text)); err != nil {
+			// Whole or not at all, never through a link out of the project (the rule of
+			// internal/projectfs); a file made since the check above is kept.
+			if err := pipeline.WriteConfig(d.Dir, text, in.Overwrite); errors.Is(err, fs.ErrExist) {
+				return ScaffoldConfigOut{}, "", fmt.Errorf("%s was written in %s meanwhile: call validate_config to check it, or scaffold_config "+
+					"again with overwrite: true to replace it (its edits are lost)", pipeline.ConfigFileName, d.Dir)
+			} else if err != nil {
 				return ScaffoldConfigOut{}, "", err
 			}
 			plan, err := pipeline.LoadConfig(path)
@@ -86,30 +94,14 @@ func ScaffoldConfig(d *Deps) Tool {
 				}
 				fmt.Fprintf(&b, "- %s: %s, %s on %s, %s\n", r.Name, r.Path, r.Disposition, r.PrimaryKey, cursor)
 			}
-			b.WriteString("The file holds no secret; the API key stays in the OS keyring (`secoda-workbench secrets set`).\n")
+			b.WriteString("The file holds no secret; the API key stays in the OS keyring (`secoda-workbench secrets set`)")
+			if plan.DestinationType == dest.Postgres {
+				b.WriteString(", and the database's password with `secoda-workbench secrets set --destination` (or in " +
+					pipeline.EnvDestinationPassword + ")")
+			}
+			b.WriteString(".\n")
 			b.WriteString("Next: " + out.Next + "\n")
 			return out, b.String(), nil
 		}),
 	}
-}
-
-// writeFileAtomic writes a file whole or not at all: a reader never sees half a config.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -103,3 +103,48 @@ func TestScaffoldConfigDefaultsAndMistakes(t *testing.T) {
 		t.Fatalf("an empty list: %v", names)
 	}
 }
+
+// TestScaffoldConfigUnderTheProjectRule: scaffold_config never writes through a link
+// out of the project (it used to replace the link, another behaviour than init's);
+// a config linked to a file inside the project has that file replaced, and stays a
+// link.
+func TestScaffoldConfigUnderTheProjectRule(t *testing.T) {
+	f := newFixture(t, simulator.Options{})
+	scaffold := ScaffoldConfig(f.d)
+	path := filepath.Join(f.d.Dir, pipeline.ConfigFileName)
+	outside := filepath.Join(t.TempDir(), "precious.toml")
+	if err := os.WriteFile(outside, []byte("precious\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, path); err != nil {
+		t.Fatal(err)
+	}
+	res := call(t, scaffold, map[string]any{"resources": []string{"document"}, "overwrite": true})
+	wantError(t, res, "the symbolic link secoda_pipeline.toml leads to "+outside, "replace the link with a regular file")
+	if b, _ := os.ReadFile(outside); string(b) != "precious\n" {
+		t.Errorf("written through the link: %q", b)
+	}
+	if target, err := os.Readlink(path); err != nil || target != outside {
+		t.Errorf("the link was replaced: %q %v", target, err)
+	}
+
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.d.Dir, "mine.toml"), []byte("[resources.tag]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("mine.toml", path); err != nil {
+		t.Fatal(err)
+	}
+	res = call(t, scaffold, map[string]any{"resources": []string{"document"}, "overwrite": true})
+	if res.IsError {
+		t.Fatal(text(res))
+	}
+	if b, _ := os.ReadFile(filepath.Join(f.d.Dir, "mine.toml")); !strings.Contains(string(b), "[resources.document]") {
+		t.Errorf("the link's target was not replaced: %q", b)
+	}
+	if target, err := os.Readlink(path); err != nil || target != "mine.toml" {
+		t.Errorf("the link was replaced: %q %v", target, err)
+	}
+}

@@ -10,11 +10,13 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -109,7 +111,17 @@ func handle[In, Out any](f func(ctx context.Context, req mcp.CallToolRequest, in
 			}
 			return errorResult(err), nil
 		}
-		return mcp.NewToolResultStructured(out, bound(text)), nil
+		b, err := json.Marshal(out)
+		if err != nil {
+			return nil, err
+		}
+		if len(b) > MaxStructured {
+			// Each tool bounds its own result; this is the last line, which says so
+			// rather than hand an agent more than it can hold.
+			return mcp.NewToolResultError(fmt.Sprintf("the result is %d bytes, over the %d a tool returns: ask for less (fewer rows, columns or tables)",
+				len(b), MaxStructured)), nil
+		}
+		return mcp.NewToolResultStructured(json.RawMessage(b), bound(text)), nil
 	}
 }
 
@@ -144,8 +156,12 @@ func errorResult(err error) *mcp.CallToolResult {
 	return mcp.NewToolResultError(bound(msg))
 }
 
-// MaxText bounds every text a tool returns; structured results have their own limits.
-const MaxText = 20000
+// MaxText bounds every text a tool returns; MaxStructured its structured content, in
+// bytes of JSON.
+const (
+	MaxText       = 20000
+	MaxStructured = 512 << 10
+)
 
 // bound cuts a text to MaxText characters and says so.
 func bound(s string) string {
@@ -157,6 +173,20 @@ func bound(s string) string {
 		cut--
 	}
 	return s[:cut] + "\n… (cut at " + fmt.Sprint(MaxText) + " characters; ask for fewer rows or columns)"
+}
+
+// shown quotes a value an agent gave, for an error message, cut to 80 bytes: an
+// argument of megabytes is not echoed back whole.
+func shown(s string) string {
+	const most = 80
+	if len(s) <= most {
+		return strconv.Quote(s)
+	}
+	cut := most
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + fmt.Sprintf("… (%d bytes)", len(s))
 }
 
 // plan reads the project's config.

@@ -95,3 +95,20 @@ func TestValidateConfigListsEveryProblemWithItsLine(t *testing.T) {
 		t.Fatalf("%+v", out.Problems)
 	}
 }
+
+// TestValidateConfigReportsADestinationOutsideTheProject: a destination path that
+// leads out of the project (an agent's hostile clone may hold one) is a problem at its
+// line, structured too.
+func TestValidateConfigReportsADestinationOutsideTheProject(t *testing.T) {
+	f := newFixture(t, simulator.Options{})
+	validate := ValidateConfig(f.d)
+	outside := t.TempDir()
+	f.config(t, "[destination]\ntype = \"filesystem\"\npath = \""+outside+"\"\n\n[resources.document]\n")
+	res := call(t, validate, nil)
+	wantError(t, res, "line 6, column 8: destination.path: \""+outside+"\" is outside the project folder", "use a path inside it, e.g. \"data\"")
+	var out ValidateConfigOut
+	content(t, res, &out)
+	if out.Valid || len(out.Problems) != 1 || out.Problems[0].Line != 6 || out.Problems[0].Key != "destination.path" {
+		t.Fatalf("%+v", out)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 )
 
@@ -113,7 +114,7 @@ func demoReport(ctx context.Context, io *ioStreams, plan *pipeline.Plan, dir str
 		fmt.Fprintf(io.Out, "  %-40s %8d rows\n", n, counts[n])
 	}
 	fmt.Fprintf(io.Out, "\nSample query:\n%s\n\n", demoQuery)
-	res, err := dst.Query(ctx, demoQuery, 20)
+	res, err := dst.Query(ctx, demoQuery, dest.Rows(20))
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,10 @@ func newInitCmd(a *app) *cobra.Command {
 				return err
 			}
 			command, note := serverCommand()
-			changes, err := agents.Plan(dir, agent, agents.Options{Command: command, InsecureFile: a.insecure, Force: force})
+			// The command's context ends on Ctrl-C or SIGTERM: init stops between files,
+			// and before it renames anything into place.
+			ctx := cmd.Context()
+			changes, err := agents.Plan(ctx, dir, agent, agents.Options{Command: command, InsecureFile: a.insecure, Force: force})
 			if err != nil {
 				return err
 			}
@@ -70,7 +73,7 @@ func newInitCmd(a *app) *cobra.Command {
 				}
 				return fmt.Errorf("nothing was written; init refuses:\n  %s\n%s", strings.Join(refused, "\n  "), hint)
 			}
-			if err := agents.Apply(dir, changes); err != nil {
+			if err := agents.Apply(ctx, dir, changes); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.io.Out, "Wired %s to secoda-workbench in %s:\n", agent, dir)
@@ -125,11 +128,25 @@ func (a *app) chooseAgent(cmd *cobra.Command, flag, dir string) (agents.Agent, e
 		return "", usagef(cmd, "this project shows %s: choose one with --agent claude, cursor or codex", what)
 	}
 	fmt.Fprint(a.io.ErrOut, "Which coding agent? [claude/cursor/codex]: ")
-	line, err := bufio.NewReader(a.io.In).ReadString('\n')
-	if err != nil && line == "" {
-		return "", err
+	type answer struct {
+		line string
+		err  error
 	}
-	return agents.ParseAgent(line)
+	got := make(chan answer, 1)
+	go func() { // a read of the terminal cannot be cancelled: Ctrl-C leaves it behind
+		line, err := bufio.NewReader(a.io.In).ReadString('\n')
+		got <- answer{line, err}
+	}()
+	select {
+	case <-cmd.Context().Done():
+		fmt.Fprintln(a.io.ErrOut)
+		return "", cmd.Context().Err()
+	case ans := <-got:
+		if ans.err != nil && ans.line == "" {
+			return "", ans.err
+		}
+		return agents.ParseAgent(ans.line)
+	}
 }
 
 // serverCommand is how an agent starts the server: by name when this very binary is

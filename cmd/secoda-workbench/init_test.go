@@ -339,7 +339,8 @@ func TestInitRefusesLinkOutside(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, errOut := ta.run(context.Background(), "init", "--agent", "claude")
-	if code != exitFailure || !strings.Contains(errOut, "\n  .claude/settings.json: outside the project folder (a symbolic link leads to ") ||
+	if code != exitFailure || !strings.Contains(errOut, "\n  .claude/settings.json: the symbolic link .claude leads to "+outside+", outside the project folder ") ||
+		!strings.Contains(errOut, "replace the link with a regular folder") ||
 		!strings.Contains(errOut, "Fix those files and run init again.") {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -11,6 +14,7 @@ import (
 	"time"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/secrets/secretstest"
 )
 
@@ -105,12 +109,52 @@ func TestTheKeyAppearsNowhere(t *testing.T) {
 		t.Fatalf("tables %v: %v", counts, err)
 	}
 	for table := range counts {
-		res, err := dst.Query(ctx, fmt.Sprintf(`SELECT count(*) FROM %q t WHERE CAST(t AS VARCHAR) LIKE '%%%s%%'`, table, key), 1)
+		res, err := dst.Query(ctx, fmt.Sprintf(`SELECT count(*) FROM %q t WHERE CAST(t AS VARCHAR) LIKE '%%%s%%'`, table, key), dest.Rows(1))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if res.Rows[0][0] != int64(0) {
 			t.Errorf("the key is in table %s", table)
+		}
+	}
+}
+
+// TestTheKeyAppearsInNoEncoding: a key with characters that JSON, CSV, Markdown and
+// URLs escape, selected back by SQL, is redacted in every output format of `query` and
+// of the MCP tools (whose JSON escapes it on the wire).
+func TestTheKeyAppearsInNoEncoding(t *testing.T) {
+	b := make([]byte, 12)
+	rand.Read(b)
+	secret := hex.EncodeToString(b)
+	key := `k<&>"|` + secret
+	dir := loadedProject(t)
+	env := map[string]string{"SECODA_API_KEY": key}
+	sql := "SELECT '" + key + "' AS a, '" + key + "' || chr(10) || 'x' AS b, [ '" + key + "' ] AS c, {'k': '" + key + "'} AS d"
+	var outputs []string
+	for _, format := range []string{"table", "json", "csv"} {
+		code, out, errOut := runCmd(context.Background(), env, "query", "--format", format, sql)
+		if code != exitOK {
+			t.Fatalf("query --format %s: exit %d %s", format, code, errOut)
+		}
+		outputs = append(outputs, "query --format "+format+"\n"+out+errOut)
+	}
+	c, _ := serveCmdEnv(t, dir, append(os.Environ(), "SECODA_API_KEY="+key))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, format := range []string{"markdown", "json", "csv"} {
+		res, err := callTool(ctx, c, "query_dataset", map[string]any{"sql": sql, "format": format})
+		if err != nil || res.IsError {
+			t.Fatalf("query_dataset %s: %v %s", format, err, resultText(res))
+		}
+		sc, _ := json.Marshal(res.StructuredContent)
+		outputs = append(outputs, "query_dataset "+format+"\n"+resultText(res)+"\n"+string(sc))
+	}
+	for _, o := range outputs {
+		if strings.Contains(o, secret) {
+			t.Errorf("the key is in the output of %s", o)
+		}
+		if !strings.Contains(o, "[REDACTED]") {
+			t.Errorf("nothing was redacted in %s", o)
 		}
 	}
 }

@@ -45,7 +45,14 @@ type app struct {
 
 func main() {
 	gctune.Apply()
+	// The first Ctrl-C or SIGTERM ends the command's context, which every command
+	// stops on (a run keeping what it read); a second one ends the program at once,
+	// whatever it waits for.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], &app{
 		io:       newIOStreams(os.Stdin, os.Stdout, os.Stderr),
 		getenv:   os.Getenv,

@@ -6,14 +6,17 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 	"github.com/secoda-workbench/secoda-workbench/secrets"
 	"github.com/secoda-workbench/secoda-workbench/secrets/secretstest"
@@ -98,14 +101,15 @@ func TestEndpointsCommand(t *testing.T) {
 	}
 }
 
-// TestReadmeGeneratedSections keeps the README's endpoint table and tool reference
-// made from their sources (the endpoint catalog, the tool definitions);
+// TestReadmeGeneratedSections keeps the README's endpoint table, tool reference and
+// limits made from their sources (the endpoint catalog, the tool definitions, Limits);
 // `go test ./cmd/secoda-workbench -run Readme -update` rewrites them.
 func TestReadmeGeneratedSections(t *testing.T) {
 	_, endpoints, _ := runCmd(context.Background(), nil, "endpoints", "--markdown")
 	sections := []struct{ begin, end, text string }{
 		{"<!-- endpoints:begin (generated: secoda-workbench endpoints --markdown) -->\n", "<!-- endpoints:end -->", endpoints},
 		{"<!-- tools:begin (generated from the tool definitions in tools/) -->\n", "<!-- tools:end -->", tools.Reference(tools.All(&tools.Deps{}))},
+		{"<!-- limits:begin (generated from pipeline.Limits) -->\n", "<!-- limits:end -->", pipeline.LimitsMarkdown()},
 	}
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -207,5 +211,43 @@ func TestSimulateServesUntilInterrupted(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("simulate did not stop on cancel")
+	}
+}
+
+// TestTheHostileInputTableNamesRealTests: every test the README's "Hostile input"
+// table names is a test function of the repository, so the table cannot claim a test
+// that was renamed or removed.
+func TestTheHostileInputTableNamesRealTests(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	i, j := strings.Index(s, "<!-- hostile:begin -->"), strings.Index(s, "<!-- hostile:end -->")
+	if i < 0 || j < i {
+		t.Fatal("README.md lacks the hostile:begin and hostile:end markers")
+	}
+	named := regexp.MustCompile("`(Test[A-Za-z0-9_]+)`").FindAllStringSubmatch(s[i:j], -1)
+	if len(named) < 20 {
+		t.Fatalf("the table names %d tests", len(named))
+	}
+	defined := map[string]bool{}
+	err = filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		for _, m := range regexp.MustCompile(`(?m)^func (Test[A-Za-z0-9_]+)\(t \*testing\.T\)`).FindAllStringSubmatch(string(b), -1) {
+			defined[m[1]] = true
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range named {
+		if !defined[m[1]] {
+			t.Errorf("the README names %s, which no test file defines", m[1])
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/secoda-workbench/secoda-workbench/internal/table"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 
 	"github.com/spf13/cobra"
 )
@@ -27,8 +28,8 @@ func newQueryCmd(a *app) *cobra.Command {
 			default:
 				return usagef(cmd, "--format %q: use table, json or csv", format)
 			}
-			if limit < 1 {
-				return usagef(cmd, "--limit must be at least 1")
+			if limit < 1 || limit > dest.MaxRows {
+				return usagef(cmd, "--limit %d: give 1 to %d", limit, dest.MaxRows)
 			}
 			plan, err := loadPlan()
 			if err != nil {
@@ -38,20 +39,26 @@ func newQueryCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := dst.Query(cmd.Context(), args[0], limit)
+			res, err := dst.Query(cmd.Context(), args[0], dest.Bounds{Rows: limit, CellBytes: dest.WidestBounds.CellBytes, Bytes: dest.WidestBounds.Bytes})
 			if err != nil {
 				return err
 			}
 			if err := table.Write(io.Out, res, format); err != nil {
 				return err
 			}
-			if res.Truncated {
+			switch {
+			case res.Truncated && len(res.Rows) < limit:
+				fmt.Fprintf(io.ErrOut, "(the first %d rows, %d MB in all; there are more: select fewer columns, or page with LIMIT and OFFSET)\n", len(res.Rows), dest.MaxBytes>>20)
+			case res.Truncated:
 				fmt.Fprintf(io.ErrOut, "(the first %d rows; raise --limit for more)\n", limit)
+			}
+			if res.CutCells > 0 {
+				fmt.Fprintf(io.ErrOut, "(%d cells were cut at %d MB; they end in %s)\n", res.CutCells, dest.MaxCellBytes>>20, dest.CutMark)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
-	cmd.Flags().IntVar(&limit, "limit", 100, "the most rows to print")
+	cmd.Flags().IntVar(&limit, "limit", 100, fmt.Sprintf("the most rows to print (1 to %d)", dest.MaxRows))
 	return cmd
 }

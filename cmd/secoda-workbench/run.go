@@ -29,8 +29,8 @@ func newRunCmd(a *app) *cobra.Command {
 			"workspace that no query could reach under Secoda's cap; the output names them and what to do).",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if maxPages < 0 {
-				return usagef(cmd, "--max-pages must be 0 (no limit) or more")
+			if err := pipeline.LimitMaxPages.CheckNumber("--max-pages", maxPages); err != nil {
+				return usagef(cmd, "%v", err)
 			}
 			plan, err := loadPlan()
 			if err != nil {
@@ -68,7 +68,7 @@ func newRunCmd(a *app) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringSliceVar(&resources, "resources", nil, "load only these resources (comma-separated)")
-	fl.IntVar(&maxPages, "max-pages", 0, "stop each resource after N pages (for development; cursors are not moved)")
+	fl.IntVar(&maxPages, "max-pages", 0, "stop each resource after N pages (for development; cursors are not moved): "+pipeline.LimitMaxPages.Range())
 	fl.BoolVar(&fullRefresh, "full-refresh", false, "drop the selected resources' tables and state first")
 	fl.BoolVar(&restart, "restart", false, "discard what an interrupted run had read, instead of going on from it")
 	fl.BoolVar(&asJSON, "json", false, "print the load info as JSON")

@@ -3,7 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
+	"io/fs"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -54,22 +55,13 @@ func newScaffoldCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// writeConfigFile writes the config, refusing to overwrite one without force.
+// writeConfigFile writes the config at path (secoda_pipeline.toml in its project
+// folder), refusing to overwrite one without force; pipeline.WriteConfig keeps it
+// inside the project.
 func writeConfigFile(path, text string, force bool) error {
-	flags := os.O_CREATE | os.O_WRONLY | os.O_EXCL
-	if force {
-		flags = os.O_CREATE | os.O_WRONLY | os.O_TRUNC
-	}
-	f, err := os.OpenFile(path, flags, 0o644)
-	if errors.Is(err, os.ErrExist) {
+	err := pipeline.WriteConfig(filepath.Dir(path), text, force)
+	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%s exists: pass --force to replace it (your edits would be lost), or edit it by hand", path)
 	}
-	if err != nil {
-		return err
-	}
-	if _, err := f.WriteString(text); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return err
 }

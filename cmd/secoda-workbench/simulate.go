@@ -42,6 +42,16 @@ func newSimulateCmd(a *app) *cobra.Command {
 			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 				return usagef(cmd, "--addr %q: the simulator listens on loopback only; use 127.0.0.1:PORT", addr)
 			}
+			// The simulator holds its workspace in memory and answers from it: these keep
+			// one request's answer, and the pacing, within what the real API does.
+			for _, n := range []struct {
+				flag           string
+				v, least, most int
+			}{{"--rate-limit", rateLimit, 0, 1_000_000}, {"--page-size", pageSize, 1, 1000}, {"--catalog-cap", catalogCap, -1, 10_000_000}} {
+				if n.v < n.least || n.v > n.most {
+					return usagef(cmd, "%s %d: give %d to %d", n.flag, n.v, n.least, n.most)
+				}
+			}
 			f, err := simulator.ParseFaults(faults)
 			if err != nil {
 				return usagef(cmd, "--faults: %v", err)

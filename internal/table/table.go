@@ -93,7 +93,7 @@ func Text(v any) string {
 // JSON makes a DuckDB value JSON-friendly.
 func JSON(v any) any {
 	switch x := v.(type) {
-	case nil, string, bool, int64, int32, int16, int8, uint64, uint32, uint16, uint8, float64, float32:
+	case nil, string, bool, int64, int32, int16, int8, uint64, uint32, uint16, uint8, float64, float32, json.Number:
 		return x
 	case *big.Int:
 		return x.String()

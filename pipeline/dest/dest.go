@@ -38,7 +38,27 @@ var (
 	ErrNoData = errors.New("nothing loaded yet")
 	// ErrNotReadOnly is SQL that is not one query.
 	ErrNotReadOnly = errors.New("only a query can run here")
+	// ErrReadMemory is a query that needs more memory than ReadMemoryLimit.
+	ErrReadMemory = errors.New("the query needs more memory than a read may use")
 )
+
+// ReadMemoryLimit bounds the memory of one read in this process: DuckDB's memory limit
+// on its read connections (which do not spill to disk), and the growth of the
+// process's memory outside Go's heap while a read runs, past which it is stopped
+// (internal/memguard): DuckDB keeps some of a query's memory outside its limit, such
+// as the answer it hands over and what one step computes. (Go's side of an answer is
+// bounded by Bounds.)
+const ReadMemoryLimit = 256 << 20
+
+// ReadMemorySlack is how far past ReadMemoryLimit that memory may grow during a read
+// before the read is stopped: the answer DuckDB holds, and its allocator's own.
+const ReadMemorySlack = 96 << 20
+
+// MemoryError says a query needed more memory than reads may use, and what to do.
+func MemoryError(cause error) error {
+	return fmt.Errorf("%w (%d MB): filter or aggregate before joining, join on a key instead of a cross product, select fewer "+
+		"columns, or add a LIMIT inside the query (%v)", ErrReadMemory, ReadMemoryLimit>>20, cause)
+}
 
 // DefaultQueryTimeout bounds a query whose context has no deadline.
 const DefaultQueryTimeout = 30 * time.Second
@@ -63,8 +83,8 @@ type Destination interface {
 	// Load applies a load package atomically: all of it is visible, or none.
 	Load(ctx context.Context, job LoadJob) (LoadResult, error)
 	// Query runs one read-only query of the dataset, its tables unqualified, and
-	// returns at most limit rows (0: all).
-	Query(ctx context.Context, sql string, limit int) (*QueryResult, error)
+	// returns an answer within b: the rows, each cell and all of them together.
+	Query(ctx context.Context, sql string, b Bounds) (*QueryResult, error)
 	// TableRows counts the rows of each table of the dataset.
 	TableRows(ctx context.Context) (map[string]int64, error)
 	// Loads lists the last n loads, newest first.
@@ -124,11 +144,60 @@ type LoadResult struct {
 
 // QueryResult is a bounded query answer.
 type QueryResult struct {
-	Columns   []string
-	Types     []string // the database's type names
-	Rows      [][]any
-	Truncated bool // more rows than the limit
+	Columns []string
+	Types   []string // the database's type names
+	Rows    [][]any
+	// Truncated says there are more rows than Rows holds: the row bound or the byte
+	// bound stopped the answer.
+	Truncated bool
+	// CutCells counts the cells shortened to the cell bound (or to what was left of the
+	// byte bound); each is a string ending in CutMark.
+	CutCells int
+	// Bytes is the size of Rows as counted against the byte bound.
+	Bytes int
 }
+
+// Bounds is how much of an answer a read hands back: at most Rows rows, CellBytes
+// bytes of one cell (text, or a nested value as JSON) and Bytes of all cells together.
+// Reads apply them in the database (a LIMIT, cells cut by SQL), so an answer never
+// grows past them on its way here.
+type Bounds struct {
+	Rows      int
+	CellBytes int
+	Bytes     int
+}
+
+// The widest bounds a read takes; Bounds asking for more are lowered to these.
+const (
+	MaxRows      = 100_000
+	MaxCellBytes = 1 << 20
+	MaxBytes     = 64 << 20
+)
+
+// DefaultBounds are for an answer a person or an agent reads: 100 rows, 4 kB cells,
+// 1 MB in all.
+var DefaultBounds = Bounds{Rows: 100, CellBytes: 4 << 10, Bytes: 1 << 20}
+
+// WidestBounds are the maxima: for a person at a terminal, or a program.
+var WidestBounds = Bounds{Rows: MaxRows, CellBytes: MaxCellBytes, Bytes: MaxBytes}
+
+// Rows is DefaultBounds with n rows.
+func Rows(n int) Bounds { b := DefaultBounds; b.Rows = n; return b }
+
+// Clamp fills unset bounds from DefaultBounds and lowers those past the maxima.
+func (b Bounds) Clamp() Bounds {
+	fill := func(v, def, most int) int {
+		if v <= 0 {
+			v = def
+		}
+		return min(v, most)
+	}
+	return Bounds{Rows: fill(b.Rows, DefaultBounds.Rows, MaxRows), CellBytes: fill(b.CellBytes, DefaultBounds.CellBytes, MaxCellBytes),
+		Bytes: fill(b.Bytes, DefaultBounds.Bytes, MaxBytes)}
+}
+
+// CutMark ends a cell shortened to its bound.
+const CutMark = "…"
 
 // Load is one row of _dlt_loads with what the run met.
 type Load struct {
@@ -144,14 +213,15 @@ type Load struct {
 	RowsJSON     string
 }
 
-// Page asks Browse for rows Offset to Offset+Limit of Table, sorted by Sort (none:
-// the table's own order). Table and Sort must be names the dataset has.
+// Page asks Browse for rows Offset to Offset+Bounds.Rows of Table, sorted by Sort
+// (none: the table's own order), cells and bytes within Bounds. Table and Sort must
+// be names the dataset has.
 type Page struct {
 	Table  string
 	Sort   string
 	Desc   bool
 	Offset int64
-	Limit  int
+	Bounds Bounds
 }
 
 // Ident quotes an identifier for SQL.

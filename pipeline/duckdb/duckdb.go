@@ -55,10 +55,12 @@ func (d *Destination) open(ctx context.Context, readOnly bool) (*sql.DB, error) 
 		if _, err := os.Stat(d.Path); errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %s does not exist; run `secoda-workbench run` first", dest.ErrNoData, d.Path)
 		}
-		dsn += "?access_mode=read_only&enable_external_access=false&autoinstall_known_extensions=false&autoload_known_extensions=false"
+		dsn += "?access_mode=read_only&" + ReadSettings
 		init = func(ex driver.ExecerContext) error {
 			for _, s := range []string{
 				"SET search_path = " + dest.Literal(d.Dataset),
+				"SET temp_directory = ''",
+				"SET enable_external_access = false",
 				"SET lock_configuration = true",
 			} {
 				if _, err := ex.ExecContext(context.Background(), s, nil); err != nil {
@@ -82,6 +84,15 @@ func (d *Destination) open(ctx context.Context, readOnly bool) (*sql.DB, error) 
 	}
 	return db, nil
 }
+
+// ReadSettings are the DSN settings of every connection that reads a dataset:
+// extension loading off, and dest.ReadMemoryLimit as DuckDB's memory limit. Its init
+// then sets no temporary folder, so that a query past the limit fails instead of
+// spilling to disk (and the folder is not one more place a query could read), turns
+// external access off and locks the settings, in that order: DuckDB takes an empty
+// temp_directory in a DSN only for an in-memory database, and not at all once
+// external access is off.
+var ReadSettings = fmt.Sprintf("autoinstall_known_extensions=false&autoload_known_extensions=false&memory_limit=%dMB", dest.ReadMemoryLimit>>20)
 
 var lockPID = regexp.MustCompile(`\(PID (\d+)\)`)
 

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"strings"
 
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/memguard"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest/sqldest"
 )
@@ -41,39 +44,89 @@ func OnlyQuery(ctx context.Context, db sqldest.Queryer, query string) error {
 	return nil
 }
 
-// RunQuery classifies the SQL with OnlyQuery, runs it on db (which the caller has made
-// read-only) and collects at most limit rows.
-func RunQuery(ctx context.Context, db *sql.DB, query string, limit int) (*dest.QueryResult, error) {
+// RunQuery classifies the SQL with OnlyQuery and runs it on db (which the caller has
+// made read-only, with a memory limit) within b: the row bound is a LIMIT DuckDB
+// stops at and cells are cut by DuckDB (sqldest.BoundedQuery), so no answer is built
+// whole first. The process's memory is watched meanwhile (memguard): a query that
+// grows it past dest.ReadMemoryLimit (plus dest.ReadMemorySlack) is stopped.
+func RunQuery(ctx context.Context, db *sql.DB, query string, b dest.Bounds) (*dest.QueryResult, error) {
 	if err := OnlyQuery(ctx, db, query); err != nil {
 		return nil, err
 	}
-	rows, err := db.QueryContext(ctx, query)
+	return bounded(ctx, db, query, b)
+}
+
+// bounded runs SQL the program trusts to be one query within b, watched (RunQuery).
+func bounded(ctx context.Context, db *sql.DB, query string, b dest.Bounds) (*dest.QueryResult, error) {
+	watched, stop := memguard.Watch(ctx, dest.ReadMemoryLimit+dest.ReadMemorySlack)
+	defer stop()
+	res, err := sqldest.BoundedQuery(watched, db, query, b, cut)
 	if err != nil {
-		return nil, QueryError(ctx, err)
-	}
-	defer rows.Close()
-	res, err := sqldest.Collect(rows, limit)
-	if err != nil {
-		return nil, QueryError(ctx, err)
+		return nil, QueryError(watched, err)
 	}
 	return res, nil
 }
 
-// QueryError says plainly why a query failed: too slow, or refused by the read-only
-// guard, or DuckDB's own message.
+// cut is DuckDB's sqldest.Cutter: text cut with left(), JSON and BLOBs as text, nested
+// values (lists, arrays, structs, maps, unions) as JSON, both cut likewise; numbers,
+// times, UUIDs and enums as they are. DuckDB's memory limit bounds what it holds
+// between the steps of a query; what one step computes for its 2,048 rows at a time
+// (say, repeat() of megabytes in hundreds of columns) is stopped only when the step
+// ends (memguard).
+func cut(col, typ string, n int) (string, sqldest.CellKind) {
+	switch {
+	case typ == "VARCHAR":
+		return fmt.Sprintf("left(%s, %d)", col, n+1), sqldest.Text
+	case typ == "JSON":
+		return fmt.Sprintf("left(CAST(%s AS VARCHAR), %d)", col, n+1), sqldest.JSONText
+	case fixedSize[typ] || strings.HasPrefix(typ, "DECIMAL("):
+		return col, sqldest.Fixed
+	case strings.HasSuffix(typ, "[]"):
+		// Sliced first: a list of more than n+1 elements has more than n bytes of
+		// JSON, and to_json of millions of elements would take far more memory.
+		return fmt.Sprintf("left(CAST(to_json(list_slice(%s, 1, %d)) AS VARCHAR), %d)", col, n+1, n+1), sqldest.JSONText
+	case strings.HasSuffix(typ, "]") || strings.HasPrefix(typ, "STRUCT(") || strings.HasPrefix(typ, "MAP(") || strings.HasPrefix(typ, "UNION("):
+		return fmt.Sprintf("left(CAST(to_json(%s) AS VARCHAR), %d)", col, n+1), sqldest.JSONText
+	}
+	return fmt.Sprintf("left(CAST(%s AS VARCHAR), %d)", col, n+1), sqldest.Text
+}
+
+// fixedSize are DuckDB's types of a bounded size, by the names duckdb-go gives them.
+var fixedSize = map[string]bool{
+	"BOOLEAN": true, "TINYINT": true, "SMALLINT": true, "INTEGER": true, "BIGINT": true, "HUGEINT": true,
+	"UTINYINT": true, "USMALLINT": true, "UINTEGER": true, "UBIGINT": true, "UHUGEINT": true,
+	"FLOAT": true, "DOUBLE": true, "DATE": true, "TIME": true, "TIMETZ": true, "INTERVAL": true, "UUID": true, "ENUM": true,
+	"TIMESTAMP": true, "TIMESTAMPTZ": true, "TIMESTAMP_S": true, "TIMESTAMP_MS": true, "TIMESTAMP_NS": true,
+}
+
+// QueryError says plainly why a query failed: too slow, too big for the memory a read
+// may use, refused by the read-only guard, or DuckDB's own message. It goes by the
+// error's kind (duckdb-go's typed *duckdb.Error) and the start of DuckDB's message,
+// never by what the message may echo of the SQL.
 func QueryError(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); errors.Is(cause, memguard.ErrExceeded) {
+		return dest.MemoryError(cause)
+	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("the query was stopped after its time limit: %w", context.DeadlineExceeded)
 	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "read-only mode") || strings.Contains(msg, "read only mode") || strings.Contains(msg, "attached in read-only"):
-		return fmt.Errorf("the dataset is read-only here: only queries that read it run (%s)", sqldest.FirstLine(msg))
-	case strings.Contains(msg, "disabled by configuration") || strings.Contains(msg, "disabled through configuration") ||
-		strings.Contains(msg, "external access is disabled") || strings.Contains(msg, "enable_external_access"):
-		return fmt.Errorf("reading or writing files, attaching databases and loading extensions are off: only the dataset can be read (%s)", sqldest.FirstLine(msg))
-	case strings.Contains(msg, "lock_configuration") || strings.Contains(msg, "configuration has been locked"):
-		return fmt.Errorf("settings cannot be changed here (%s)", sqldest.FirstLine(msg))
+	var de *duckdb.Error
+	if !errors.As(err, &de) {
+		return err
+	}
+	_, msg, _ := strings.Cut(de.Msg, ": ") // past "<Type> Error: ", which DuckDB writes
+	switch de.Type {
+	case duckdb.ErrorTypeOutOfMemory:
+		return dest.MemoryError(errors.New(sqldest.FirstLine(de.Msg)))
+	case duckdb.ErrorTypePermission:
+		return fmt.Errorf("reading or writing files, attaching databases and loading extensions are off: only the dataset can be read (%s)", sqldest.FirstLine(de.Msg))
+	case duckdb.ErrorTypeInvalidInput:
+		switch {
+		case strings.HasPrefix(msg, "Cannot execute statement of type"):
+			return fmt.Errorf("the dataset is read-only here: only queries that read it run (%s)", sqldest.FirstLine(de.Msg))
+		case strings.HasPrefix(msg, "Cannot change configuration option"):
+			return fmt.Errorf("settings cannot be changed here (%s)", sqldest.FirstLine(de.Msg))
+		}
 	}
 	return err
 }

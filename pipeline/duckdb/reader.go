@@ -35,9 +35,9 @@ func (r Reader) ReadStored(ctx context.Context, pipeline string) (dest.Stored, e
 	return sqldest.ReadStored(ctx, db, r.Dataset, pipeline)
 }
 
-// Query runs one query, classified by DuckDB's parser first (RunQuery), with at most
-// limit rows back and dest.DefaultQueryTimeout unless ctx says otherwise.
-func (r Reader) Query(ctx context.Context, query string, limit int) (*dest.QueryResult, error) {
+// Query runs one query, classified by DuckDB's parser first (RunQuery), within b and
+// dest.DefaultQueryTimeout unless ctx says otherwise.
+func (r Reader) Query(ctx context.Context, query string, b dest.Bounds) (*dest.QueryResult, error) {
 	ctx, cancel := dest.WithDefaultTimeout(ctx)
 	defer cancel()
 	db, err := r.Open(ctx)
@@ -45,7 +45,7 @@ func (r Reader) Query(ctx context.Context, query string, limit int) (*dest.Query
 		return nil, err
 	}
 	defer db.Close()
-	return RunQuery(ctx, db, query, limit)
+	return RunQuery(ctx, db, query, b)
 }
 
 // TableRows counts the rows of each table of the dataset.
@@ -81,10 +81,6 @@ func (r Reader) Browse(ctx context.Context, p dest.Page) (*dest.QueryResult, err
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.QueryContext(ctx, sqldest.BrowseSQL(rid, r.Dataset, p))
-	if err != nil {
-		return nil, QueryError(ctx, err)
-	}
-	defer rows.Close()
-	return sqldest.Collect(rows, p.Limit)
+	p.Bounds = p.Bounds.Clamp()
+	return bounded(ctx, db, sqldest.BrowseSQL(rid, r.Dataset, p), p.Bounds)
 }

@@ -21,6 +21,10 @@
 // Queries run in an in-memory DuckDB database whose views read exactly those files,
 // with file access limited to the dataset's folder, settings locked, and the SQL
 // classified by DuckDB's parser as one SELECT first.
+//
+// A load makes its folders and takes its lock under projectfs's rule, with the root
+// folder as the boundary (the caller checks the root against the project): a table's
+// folder that is a link out of it is refused before DuckDB writes there.
 package filesystem
 
 import (
@@ -39,6 +43,7 @@ import (
 	duckdbdrv "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/secoda-workbench/secoda-workbench/internal/filelock"
+	"github.com/secoda-workbench/secoda-workbench/internal/projectfs"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest/sqldest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
@@ -133,7 +138,7 @@ func (d *Destination) current(ctx context.Context) (*snapshot, error) {
 		return &snapshot{files: map[string][]string{}}, err
 	}
 	snap := &snapshot{loads: ids, files: map[string][]string{}}
-	db, err := memoryDB(ctx)
+	db, err := memoryDB(ctx, "")
 	if err != nil {
 		return nil, err
 	}
@@ -160,9 +165,9 @@ func (d *Destination) current(ctx context.Context) (*snapshot, error) {
 	return snap, nil
 }
 
-// memoryDB is an in-memory DuckDB database.
-func memoryDB(ctx context.Context) (*sql.DB, error) {
-	c, err := duckdbdrv.NewConnector("", nil)
+// memoryDB is an in-memory DuckDB database with the settings of a DSN ("" for none).
+func memoryDB(ctx context.Context, dsn string) (*sql.DB, error) {
+	c, err := duckdbdrv.NewConnector(dsn, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +181,9 @@ func memoryDB(ctx context.Context) (*sql.DB, error) {
 }
 
 // reader is an in-memory DuckDB database with a view per table over the snapshot's
-// files, locked down to read the dataset's folder and nothing else.
+// files, locked down to read the dataset's folder and nothing else: with no temporary
+// folder (reads do not spill) and the read memory limit (duckdb.ReadSettings), whose
+// external access goes off once the views are made.
 func (d *Destination) reader(ctx context.Context) (*sql.DB, *snapshot, error) {
 	snap, err := d.current(ctx)
 	if err != nil {
@@ -185,8 +192,16 @@ func (d *Destination) reader(ctx context.Context) (*sql.DB, *snapshot, error) {
 	if len(snap.loads) == 0 {
 		return nil, nil, fmt.Errorf("%w: %s holds no complete load; run `secoda-workbench run` first", dest.ErrNoData, d.dir())
 	}
-	db, err := memoryDB(ctx)
+	db, err := memoryDB(ctx, fmt.Sprintf("?memory_limit=%dMB&temp_directory=", dest.ReadMemoryLimit>>20))
 	if err != nil {
+		return nil, nil, err
+	}
+	// DuckDB keeps to the dataset's folder by name only: each file is checked under the
+	// project's file rule first, so a file that is a link out of the folder (or no
+	// regular file) is refused rather than read.
+	folder, err := projectfs.OpenFolder(d.dir())
+	if err != nil {
+		db.Close()
 		return nil, nil, err
 	}
 	stmts := []string{"CREATE SCHEMA " + dest.Ident(d.Dataset)}
@@ -196,14 +211,20 @@ func (d *Destination) reader(ctx context.Context) (*sql.DB, *snapshot, error) {
 		}
 		paths := make([]string, len(files))
 		for i, f := range files {
-			paths[i] = dest.Literal(filepath.Join(d.dir(), f))
+			checked, err := folder.Path(f, projectfs.File)
+			if err != nil {
+				db.Close()
+				return nil, nil, fmt.Errorf("reading %s: %w", d.dir(), err)
+			}
+			paths[i] = dest.Literal(checked)
 		}
 		stmts = append(stmts, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet([%s], union_by_name = true)",
 			sqldest.Qualified(d.Dataset, table), strings.Join(paths, ", ")))
 	}
 	stmts = append(stmts,
 		"SET search_path = "+dest.Literal(d.Dataset),
-		"SET allowed_directories = ["+dest.Literal(d.dir()+string(filepath.Separator))+"]",
+		// The folder as named and with its links resolved (the files' checked paths are).
+		"SET allowed_directories = ["+dest.Literal(d.dir()+string(filepath.Separator))+", "+dest.Literal(folder.Dir()+string(filepath.Separator))+"]",
 		"SET enable_external_access = false",
 		"SET autoinstall_known_extensions = false",
 		"SET autoload_known_extensions = false",
@@ -221,10 +242,20 @@ func (d *Destination) reader(ctx context.Context) (*sql.DB, *snapshot, error) {
 // _dlt_loads file into place.
 func (d *Destination) Load(ctx context.Context, job dest.LoadJob) (dest.LoadResult, error) {
 	start := time.Now()
-	if err := os.MkdirAll(d.dir(), 0o755); err != nil {
+	// The root folder was checked against the project (pipeline.OpenDestination);
+	// what the load makes in it is checked against the root.
+	if err := os.MkdirAll(d.Root, 0o755); err != nil {
 		return dest.LoadResult{}, err
 	}
-	lock, err := filelock.Acquire(filepath.Join(d.dir(), lockName))
+	root, err := projectfs.OpenFolder(d.Root)
+	if err != nil {
+		return dest.LoadResult{}, err
+	}
+	dataset, err := root.MkdirAll(d.Dataset, 0o755)
+	if err != nil {
+		return dest.LoadResult{}, err
+	}
+	lock, err := filelock.Acquire(filepath.Join(dataset.Dir(), lockName))
 	var held *filelock.HeldError
 	if errors.As(err, &held) {
 		return dest.LoadResult{}, fmt.Errorf("%w: %s is being loaded (%v); try again when it is done", dest.ErrInUse, d.dir(), held)
@@ -238,7 +269,7 @@ func (d *Destination) Load(ctx context.Context, job dest.LoadJob) (dest.LoadResu
 		return dest.LoadResult{}, err
 	}
 	d.collect(snap) // what a killed load left behind
-	l := &load{d: d, job: job, snap: snap, scratch: filepath.Join(d.dir(), scratchName)}
+	l := &load{d: d, dataset: dataset, job: job, snap: snap, scratch: filepath.Join(d.dir(), scratchName)}
 	defer os.RemoveAll(l.scratch)
 	if err := l.run(ctx); err != nil {
 		l.abort()

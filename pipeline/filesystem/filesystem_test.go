@@ -83,7 +83,7 @@ func (p *project) patch(t *testing.T) {
 
 func (p *project) value(t *testing.T, q string) any {
 	t.Helper()
-	res, err := p.d.Query(context.Background(), q, 1)
+	res, err := p.d.Query(context.Background(), q, dest.Rows(1))
 	if err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
@@ -229,7 +229,7 @@ func TestQueriesReadTheDatasetAndNothingElse(t *testing.T) {
 		fmt.Sprintf("SELECT * FROM read_parquet('%s/../../secoda_pipeline.toml')", root):         "are off",
 		"SELECT * FROM read_parquet('" + filepath.Dir(filepath.Dir(root)) + "/outside.parquet')": "are off",
 	} {
-		_, err := p.d.Query(context.Background(), q, 10)
+		_, err := p.d.Query(context.Background(), q, dest.Rows(10))
 		if err == nil || !strings.Contains(err.Error(), why) {
 			t.Errorf("%s: %v (want %q)", q, err, why)
 		}
@@ -238,7 +238,7 @@ func TestQueriesReadTheDatasetAndNothingElse(t *testing.T) {
 		t.Fatal("COPY wrote into the dataset")
 	}
 	// Within the dataset, the files are readable by path too.
-	if _, err := p.d.Query(context.Background(), fmt.Sprintf("SELECT count(*) FROM read_parquet('%s/collection/*.parquet')", root), 1); err != nil {
+	if _, err := p.d.Query(context.Background(), fmt.Sprintf("SELECT count(*) FROM read_parquet('%s/collection/*.parquet')", root), dest.Rows(1)); err != nil {
 		t.Fatalf("reading the dataset's own files: %v", err)
 	}
 }
@@ -262,11 +262,77 @@ func TestALoadInProgressHoldsTheDataset(t *testing.T) {
 
 func TestNothingLoadedYet(t *testing.T) {
 	p := newProject(t)
-	if _, err := p.d.Query(context.Background(), "SELECT 1", 1); !errors.Is(err, dest.ErrNoData) || !strings.Contains(err.Error(), "secoda-workbench run") {
+	if _, err := p.d.Query(context.Background(), "SELECT 1", dest.Rows(1)); !errors.Is(err, dest.ErrNoData) || !strings.Contains(err.Error(), "secoda-workbench run") {
 		t.Fatalf("%v", err)
 	}
 	st, err := p.d.ReadStored(context.Background(), "secoda_pipeline")
 	if err != nil || st.Schema != nil || st.State != nil {
 		t.Fatalf("%+v %v", st, err)
+	}
+}
+
+// TestReadsReachNoTemporaryFolder: DuckDB allows its temporary folder (".tmp" under
+// the working folder, for an in-memory database) even with external access off; reads
+// have none, so it is not a way out of the dataset's folder.
+func TestReadsReachNoTemporaryFolder(t *testing.T) {
+	p := newProject(t)
+	p.run(t)
+	t.Chdir(p.plan.Dir)
+	if err := os.MkdirAll(".tmp", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(".tmp", "secret.txt"), []byte("not yours"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	abs := filepath.Join(p.plan.Dir, ".tmp", "secret.txt")
+	for _, q := range []string{"SELECT * FROM read_text('.tmp/secret.txt')", "SELECT * FROM read_text('" + abs + "')", "SELECT * FROM glob('.tmp/*')"} {
+		res, err := p.d.Query(context.Background(), q, dest.Rows(1))
+		if err == nil && len(res.Rows) > 0 {
+			t.Errorf("%s: read %v", q, res.Rows)
+		}
+	}
+	res, err := p.d.Query(context.Background(), "SELECT current_setting('temp_directory'), current_setting('memory_limit')", dest.Rows(1))
+	if err != nil || res.Rows[0][0] != "" || !strings.HasPrefix(res.Rows[0][1].(string), "244") {
+		t.Fatalf("settings of a read: %+v %v", res, err)
+	}
+}
+
+// TestReadsFollowNoLinkOutOfTheDataset: a data file of the dataset replaced by a link to
+// a Parquet file elsewhere is refused, not read (DuckDB's allowed_directories goes by
+// the name alone).
+func TestReadsFollowNoLinkOutOfTheDataset(t *testing.T) {
+	p := newProject(t)
+	p.run(t)
+	files := p.files(t, "collection")
+	if len(files) == 0 {
+		t.Fatal("no files of collection")
+	}
+	outside := filepath.Join(t.TempDir(), "elsewhere.parquet")
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(fmt.Sprintf("COPY (SELECT 'not yours' AS id) TO '%s' (FORMAT parquet)", outside)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	victim := filepath.Join(p.d.Location(), "collection", files[0])
+	if err := os.Remove(victim); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, victim); err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.d.Query(context.Background(), "SELECT id FROM collection", dest.Rows(1000))
+	if err == nil {
+		for _, r := range res.Rows {
+			if r[0] == "not yours" {
+				t.Fatal("a query read a file outside the dataset through a link")
+			}
+		}
+		t.Fatalf("the query ran over a linked file: %d rows", len(res.Rows))
+	}
+	if !strings.Contains(err.Error(), "outside") {
+		t.Fatalf("the refusal does not say why: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	duckdbdrv "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/secoda-workbench/secoda-workbench/internal/projectfs"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest/sqldest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
@@ -26,6 +27,7 @@ var ours = regexp.MustCompile(`^\d+\.\d+\.parquet(\.tmp)?$`)
 // load is one load into the folder.
 type load struct {
 	d       *Destination
+	dataset projectfs.Root // the dataset's folder, for the folders the load makes
 	job     dest.LoadJob
 	snap    *snapshot
 	scratch string // a folder for the scratch database
@@ -35,7 +37,7 @@ type load struct {
 }
 
 func (l *load) run(ctx context.Context) error {
-	if err := os.MkdirAll(l.scratch, 0o755); err != nil {
+	if _, err := l.dataset.MkdirAll(scratchName, 0o755); err != nil {
 		return err
 	}
 	// A database file in the scratch folder: past its memory limit DuckDB writes the
@@ -147,7 +149,7 @@ func (l *load) export(ctx context.Context) (map[string][]string, error) {
 		if known && r.Skip {
 			continue
 		}
-		if err := os.MkdirAll(filepath.Join(l.d.dir(), table), 0o755); err != nil {
+		if _, err := l.dataset.MkdirAll(table, 0o755); err != nil {
 			return nil, err
 		}
 		q := "SELECT * FROM " + sqldest.Qualified(l.d.Dataset, table)
@@ -175,7 +177,7 @@ func (l *load) export(ctx context.Context) (map[string][]string, error) {
 		fmt.Sprintf("UPDATE %s SET files = %s", runs, dest.Literal(string(list))),
 	}
 	for _, t := range systemTables {
-		if err := os.MkdirAll(filepath.Join(l.d.dir(), t), 0o755); err != nil {
+		if _, err := l.dataset.MkdirAll(t, 0o755); err != nil {
 			return nil, err
 		}
 		q := "SELECT * FROM " + sqldest.Qualified(l.d.Dataset, t)

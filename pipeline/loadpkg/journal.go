@@ -8,10 +8,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/projectfs"
 )
 
 // A package being built is resumable. After each page, the resource that read it calls
@@ -97,7 +98,7 @@ func (w *Writer) appendLine(l line) error {
 	w.jmu.Lock()
 	defer w.jmu.Unlock()
 	if w.journal == nil {
-		if w.journal, err = os.OpenFile(filepath.Join(w.dir, journalName), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err != nil {
+		if w.journal, err = w.root.OpenFile(journalName, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err != nil {
 			return fmt.Errorf("the load package's journal: %w", err)
 		}
 	}
@@ -136,7 +137,11 @@ func (w *Writer) syncLocked() error {
 // ReadJournal reads the journal of the package in dir, without changing anything: for
 // status, while a run may be writing it.
 func ReadJournal(dir string) (*Journal, error) {
-	j, _, err := readJournal(dir)
+	root, err := projectfs.OpenFolder(dir)
+	if err != nil {
+		return nil, err
+	}
+	j, _, err := readJournal(root)
 	return j, err
 }
 
@@ -147,8 +152,8 @@ type entry struct {
 	raw   []byte
 }
 
-func readJournal(dir string) (*Journal, map[string][]entry, error) {
-	f, err := os.Open(filepath.Join(dir, journalName))
+func readJournal(root projectfs.Root) (*Journal, map[string][]entry, error) {
+	f, err := root.OpenFile(journalName, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -177,7 +182,7 @@ func readJournal(dir string) (*Journal, map[string][]entry, error) {
 			j.Notes[r] = append(j.Notes[r], e.note)
 		}
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, manifestName)); err == nil && json.Unmarshal(b, &j.Manifest) == nil {
+	if b, err := root.ReadFile(manifestName); err == nil && json.Unmarshal(b, &j.Manifest) == nil {
 		j.Complete = true
 	}
 	return j, entries, nil
@@ -188,7 +193,11 @@ func readJournal(dir string) (*Journal, map[string][]entry, error) {
 // removed, the journal is rewritten to those checkpoints, and the package takes rows
 // again from there.
 func Resume(dir string) (*Writer, *Journal, error) {
-	j, entries, err := readJournal(dir)
+	root, err := projectfs.OpenFolder(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	j, entries, err := readJournal(root)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -196,7 +205,7 @@ func Resume(dir string) (*Writer, *Journal, error) {
 		return nil, nil, errors.New("the load package's journal has no header")
 	}
 	sizes := map[string]int64{}
-	des, err := os.ReadDir(dir)
+	des, err := root.ReadDir(".")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -232,17 +241,17 @@ func Resume(dir string) (*Writer, *Journal, error) {
 			}
 		}
 	}
-	w := &Writer{dir: dir, tables: map[string]*tableFile{}, synced: time.Now()}
+	w := &Writer{dir: dir, root: root, tables: map[string]*tableFile{}, synced: time.Now()}
 	for name := range sizes {
-		path := filepath.Join(dir, fileName(name))
+		path := fileName(name)
 		m, ok := keep[name]
 		if !ok {
-			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := root.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return nil, nil, err
 			}
 			continue
 		}
-		f, err := os.OpenFile(path, os.O_WRONLY, 0o600)
+		f, err := root.OpenFile(path, os.O_WRONLY, 0o600)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -273,11 +282,7 @@ func Resume(dir string) (*Writer, *Journal, error) {
 			j.Notes[r] = append(j.Notes[r], e.note)
 		}
 	}
-	tmp := filepath.Join(dir, journalName+".tmp")
-	if err := writeSynced(tmp, b.Bytes()); err != nil {
-		return nil, nil, err
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, journalName)); err != nil {
+	if err := writeSynced(root, journalName, b.Bytes()); err != nil {
 		return nil, nil, err
 	}
 	return w, j, nil

@@ -2,11 +2,13 @@ package loadpkg
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/secoda-workbench/secoda-workbench/internal/projectfs"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 )
 
@@ -157,4 +159,77 @@ func TestResumeKeepsOnlyWhatTheDiskHolds(t *testing.T) {
 	if got := strings.Join(readAll(t, dir, "a"), ","); got != "one,two" {
 		t.Fatalf("a: %s", got)
 	}
+}
+
+// TestLinksOutOfThePackageAreRefused: a package whose files are links out of its folder
+// (a hostile or broken work folder) is refused by Resume, ReadJournal and Open, and
+// the files the links lead to are neither read into the load nor cut back.
+func TestLinksOutOfThePackageAreRefused(t *testing.T) {
+	build := func(t *testing.T) string {
+		dir := filepath.Join(t.TempDir(), "1.000001")
+		w, err := Create(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Header(map[string]string{"load_id": "1.000001"}); err != nil {
+			t.Fatal(err)
+		}
+		a := &normalize.Table{Name: "a", Resource: "a"}
+		if err := w.Row(a, textRow("a1")); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Commit("a", map[string]int{"page": 1}); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		return dir
+	}
+	swap := func(t *testing.T, dir, name string) string {
+		outside := filepath.Join(t.TempDir(), "precious")
+		if err := os.WriteFile(outside, []byte(strings.Repeat("precious\n", 100)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(outside, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+		return outside
+	}
+	for _, name := range []string{"a.rows", journalName} {
+		t.Run(name, func(t *testing.T) {
+			dir := build(t)
+			outside := swap(t, dir, name)
+			if _, _, err := Resume(dir); !errors.Is(err, projectfs.ErrOutside) {
+				t.Errorf("Resume: %v, want %v", err, projectfs.ErrOutside)
+			}
+			if name == journalName {
+				if _, err := ReadJournal(dir); !errors.Is(err, projectfs.ErrOutside) {
+					t.Errorf("ReadJournal: %v, want %v", err, projectfs.ErrOutside)
+				}
+			}
+			if b, _ := os.ReadFile(outside); string(b) != strings.Repeat("precious\n", 100) {
+				t.Errorf("the file the link leads to was changed: %d bytes", len(b))
+			}
+		})
+	}
+	t.Run(manifestName, func(t *testing.T) {
+		dir := build(t)
+		if err := os.WriteFile(filepath.Join(dir, manifestName), []byte(`{"load_id":"1","rows":{"a":1}}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		swap(t, dir, "a.rows")
+		r, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Rows("a", func([]normalize.Cell) error { return nil }); !errors.Is(err, projectfs.ErrOutside) {
+			t.Errorf("Rows: %v, want %v", err, projectfs.ErrOutside)
+		}
+		swap(t, dir, manifestName)
+		if _, err := Open(dir); !errors.Is(err, projectfs.ErrOutside) {
+			t.Errorf("Open: %v, want %v", err, projectfs.ErrOutside)
+		}
+	})
 }

@@ -6,6 +6,10 @@
 //
 // A package is complete only once its manifest is written; a run killed before that
 // leaves the destination untouched, and a folder the next run resumes (journal.go).
+//
+// Its files are opened under projectfs's rule, with the package's folder as the
+// boundary: a link in it that leads out of it, or a named pipe, is refused. The folder
+// itself is the caller's to check against the project.
 package loadpkg
 
 import (
@@ -23,6 +27,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/secoda-workbench/secoda-workbench/internal/projectfs"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 )
 
@@ -38,6 +43,7 @@ type Manifest struct {
 // table is written by one of them (each resource writes its own tables).
 type Writer struct {
 	dir    string
+	root   projectfs.Root // dir, for opening its files
 	mu     sync.Mutex
 	tables map[string]*tableFile
 
@@ -63,7 +69,11 @@ func Create(dir string) (*Writer, error) {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the load package: %w", err)
 	}
-	return &Writer{dir: dir, tables: map[string]*tableFile{}, synced: time.Now()}, nil
+	root, err := projectfs.OpenFolder(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Writer{dir: dir, root: root, tables: map[string]*tableFile{}, synced: time.Now()}, nil
 }
 
 // Dir is the package's folder.
@@ -101,7 +111,7 @@ func (w *Writer) table(t *normalize.Table) (*tableFile, error) {
 	if tf, ok := w.tables[name]; ok {
 		return tf, nil
 	}
-	f, err := os.OpenFile(filepath.Join(w.dir, fileName(name)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	f, err := w.root.OpenFile(fileName(name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("spooling table %s: %w", name, err)
 	}
@@ -129,11 +139,7 @@ func (w *Writer) Finish(loadID string) (Manifest, error) {
 		return m, fmt.Errorf("writing the load package: %w", err)
 	}
 	b, _ := json.MarshalIndent(m, "", "  ")
-	tmp := filepath.Join(w.dir, manifestName+".tmp")
-	if err := writeSynced(tmp, b); err != nil {
-		return m, err
-	}
-	return m, os.Rename(tmp, filepath.Join(w.dir, manifestName))
+	return m, writeSynced(w.root, manifestName, b)
 }
 
 // Abort closes the files and removes the package.
@@ -158,20 +164,10 @@ func (w *Writer) Close() {
 	w.jmu.Unlock()
 }
 
-func writeSynced(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+// writeSynced writes a file of the package whole: synced under a temporary name, then
+// renamed into place.
+func writeSynced(root projectfs.Root, name string, b []byte) error {
+	return root.WriteFile(name, b, 0o600)
 }
 
 // fileName keeps table names (snake_case already) out of trouble on any file system.
@@ -179,17 +175,22 @@ func fileName(table string) string { return table + ".rows" }
 
 // Reader reads a complete package.
 type Reader struct {
-	dir string
-	m   Manifest
+	dir  string
+	root projectfs.Root
+	m    Manifest
 }
 
 // Open opens a complete package; a folder without a manifest is an incomplete one.
 func Open(dir string) (*Reader, error) {
-	b, err := os.ReadFile(filepath.Join(dir, manifestName))
+	root, err := projectfs.OpenFolder(dir)
+	if err != nil {
+		return nil, err
+	}
+	b, err := root.ReadFile(manifestName)
 	if err != nil {
 		return nil, fmt.Errorf("load package %s is incomplete: %w", dir, err)
 	}
-	r := &Reader{dir: dir}
+	r := &Reader{dir: dir, root: root}
 	if err := json.Unmarshal(b, &r.m); err != nil {
 		return nil, fmt.Errorf("load package %s: bad manifest: %w", dir, err)
 	}
@@ -214,7 +215,7 @@ func (r *Reader) Tables() []string {
 // Rows calls fn with each row of a table, in the order written. The cells and their
 // strings are valid only until fn returns.
 func (r *Reader) Rows(table string, fn func(cells []normalize.Cell) error) error {
-	f, err := os.Open(filepath.Join(r.dir, fileName(table)))
+	f, err := r.root.OpenFile(fileName(table), os.O_RDONLY, 0)
 	if err != nil {
 		return err
 	}

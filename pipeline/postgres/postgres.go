@@ -40,29 +40,6 @@ type Destination struct {
 
 var _ dest.Destination = (*Destination)(nil)
 
-// CheckURL says what is wrong with a connection URL from the config, or nil: it must
-// be a postgres:// or postgresql:// URL naming a host and a database, without a password.
-func CheckURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return fmt.Errorf("give a URL such as postgres://loader@db.example.com:5432/analytics")
-	}
-	if _, has := u.User.Password(); has {
-		return fmt.Errorf("the URL holds a password, and the config must never hold one: remove it, and keep it in the OS keyring " +
-			"(`secoda-workbench secrets set --destination`) or in SECODA_DESTINATION_PASSWORD")
-	}
-	if u.Hostname() == "" {
-		return fmt.Errorf("the URL names no host: give postgres://USER@HOST:PORT/DATABASE")
-	}
-	if strings.Trim(u.Path, "/") == "" {
-		return fmt.Errorf("the URL names no database: give postgres://USER@HOST:PORT/DATABASE")
-	}
-	if _, err := pgx.ParseConfig(s); err != nil {
-		return fmt.Errorf("the URL does not parse: %v", err)
-	}
-	return nil
-}
-
 // New describes the destination; it connects to nothing.
 func New(url, password, dataset string) *Destination {
 	return &Destination{URL: url, Password: password, Dataset: dataset}
@@ -85,6 +62,11 @@ func (d *Destination) Location() string {
 
 // connConfig is the pgx configuration with the password set.
 func (d *Destination) connConfig() (*pgx.ConnConfig, error) {
+	// The config's decoder has checked the URL; a destination made another way is
+	// checked too, before pgx reads any file the URL names.
+	if err := CheckURL(d.URL); err != nil {
+		return nil, fmt.Errorf("the destination URL: %w", err)
+	}
 	cfg, err := pgx.ParseConfig(d.URL)
 	if err != nil {
 		return nil, fmt.Errorf("the destination URL does not parse: %w", err)
@@ -256,36 +238,90 @@ func (d *Destination) read(ctx context.Context, limited bool, f func(tx *sql.Tx)
 // plans without running: COPY, SET, DO, CALL and the like do not explain, and a plan
 // that modifies a table is refused). The transaction refuses any write regardless;
 // what it cannot refuse (functions that read server files) needs privileges that the
-// role loading the data should not have: see the README.
-func (d *Destination) Query(ctx context.Context, query string, limit int) (*dest.QueryResult, error) {
+// role loading the data should not have: see the README. The answer is read within b
+// through a cursor (boundedRead).
+func (d *Destination) Query(ctx context.Context, query string, b dest.Bounds) (*dest.QueryResult, error) {
 	var res *dest.QueryResult
 	err := d.read(ctx, true, func(tx *sql.Tx) error {
 		if err := onlyQuery(ctx, tx, query); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, query)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		res, err = sqldest.Collect(rows, limit)
+		var err error
+		res, err = boundedRead(ctx, tx, query, b)
 		return err
 	})
-	if res != nil {
-		textJSON(res)
-	}
 	return res, err
 }
 
-// textJSON shows json and jsonb values, which arrive as bytes, as text.
-func textJSON(res *dest.QueryResult) {
-	for _, row := range res.Rows {
-		for i, v := range row {
-			if b, ok := v.([]byte); ok && (res.Types[i] == "JSON" || res.Types[i] == "JSONB") {
-				row[i] = string(b)
-			}
+// cursorName is the cursor a bounded read fetches from.
+const cursorName = "workbench_read"
+
+// cursorBatch is how many rows a bounded read fetches at a time.
+const cursorBatch = 64
+
+// boundedRead reads a query's answer within b through a cursor: its cells cut by the
+// server (sqldest.BoundedSQL with cut), its rows fetched a batch at a time until the
+// bounds are met, so the server produces little past them and nothing is drained.
+func boundedRead(ctx context.Context, tx *sql.Tx, query string, b dest.Bounds) (*dest.QueryResult, error) {
+	b = b.Clamp()
+	sh, err := sqldest.ProbeShape(ctx, tx, query, cut, b.CellBytes)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42601" {
+		// The planner took it (onlyQuery), but it is no query: CREATE TABLE AS, say.
+		return nil, fmt.Errorf("%w: SELECT, WITH, VALUES and TABLE run; writes, COPY, SET, DO, CALL and DDL do not", dest.ErrNotReadOnly)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, "DECLARE "+cursorName+" NO SCROLL CURSOR FOR "+sqldest.BoundedSQL(query, sh, b, cut)); err != nil {
+		return nil, err
+	}
+	c := sqldest.NewCollector(sh, b)
+	for {
+		n := cursorBatch
+		if c.Full() {
+			n = 1
+		}
+		rows, err := tx.QueryContext(ctx, fmt.Sprintf("FETCH FORWARD %d FROM %s", n, cursorName))
+		if err != nil {
+			return nil, err
+		}
+		more, seen, err := c.Read(rows)
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+		if !more || seen < n {
+			break
 		}
 	}
+	if _, err := tx.ExecContext(ctx, "CLOSE "+cursorName); err != nil {
+		return nil, err
+	}
+	return c.Result(), nil
+}
+
+// cut is PostgreSQL's sqldest.Cutter: text cut with left(), JSON and arrays as JSON
+// text, other types of unbounded size as text, all cut likewise; numbers, times and
+// UUIDs as they are. Types are named as pgx names them.
+func cut(col, typ string, n int) (string, sqldest.CellKind) {
+	switch {
+	case typ == "TEXT" || typ == "VARCHAR" || typ == "BPCHAR" || typ == "NAME":
+		return fmt.Sprintf("left(%s, %d)", col, n+1), sqldest.Text
+	case typ == "JSON" || typ == "JSONB":
+		return fmt.Sprintf("left(%s::text, %d)", col, n+1), sqldest.JSONText
+	case strings.HasPrefix(typ, "_"):
+		return fmt.Sprintf("left(to_json(%s)::text, %d)", col, n+1), sqldest.JSONText
+	case fixedSize[typ]:
+		return col, sqldest.Fixed
+	}
+	return fmt.Sprintf("left(%s::text, %d)", col, n+1), sqldest.Text
+}
+
+// fixedSize are PostgreSQL's types of a bounded size, by the names pgx gives them.
+var fixedSize = map[string]bool{
+	"BOOL": true, "INT2": true, "INT4": true, "INT8": true, "FLOAT4": true, "FLOAT8": true, "OID": true,
+	"DATE": true, "TIME": true, "TIMETZ": true, "TIMESTAMP": true, "TIMESTAMPTZ": true, "INTERVAL": true, "UUID": true,
 }
 
 // onlyQuery asks the planner for the query's plan and refuses what is not one
@@ -390,17 +426,11 @@ func (d *Destination) Loads(ctx context.Context, n int) ([]dest.Load, error) {
 func (d *Destination) Browse(ctx context.Context, p dest.Page) (*dest.QueryResult, error) {
 	var res *dest.QueryResult
 	err := d.read(ctx, true, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, sqldest.BrowseSQL(dialect{}.RowID(), d.Dataset, p))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		res, err = sqldest.Collect(rows, p.Limit)
+		var err error
+		p.Bounds = p.Bounds.Clamp()
+		res, err = boundedRead(ctx, tx, sqldest.BrowseSQL(dialect{}.RowID(), d.Dataset, p), p.Bounds)
 		return err
 	})
-	if res != nil {
-		textJSON(res)
-	}
 	return res, err
 }
 

@@ -102,7 +102,7 @@ func Loads(ctx context.Context, q Queryer, dataset string, n int) ([]dest.Load, 
 func BrowseSQL(rid, dataset string, p dest.Page) string {
 	t := Qualified(dataset, p.Table)
 	if p.Sort == "" {
-		return fmt.Sprintf("SELECT * FROM %s LIMIT %d OFFSET %d", t, p.Limit, p.Offset)
+		return fmt.Sprintf("SELECT * FROM %s LIMIT %d OFFSET %d", t, p.Bounds.Rows, p.Offset)
 	}
 	dir := "ASC"
 	if p.Desc {
@@ -110,41 +110,8 @@ func BrowseSQL(rid, dataset string, p dest.Page) string {
 	}
 	order := dest.Ident(p.Sort) + " " + dir + " NULLS LAST"
 	if rid == "" {
-		return fmt.Sprintf("SELECT * FROM %s ORDER BY %s LIMIT %d OFFSET %d", t, order, p.Limit, p.Offset)
+		return fmt.Sprintf("SELECT * FROM %s ORDER BY %s LIMIT %d OFFSET %d", t, order, p.Bounds.Rows, p.Offset)
 	}
 	return fmt.Sprintf("SELECT t.* FROM (SELECT %s AS k FROM %s ORDER BY %s, %s LIMIT %d OFFSET %d) page JOIN %s t ON t.%s = page.k ORDER BY t.%s, t.%s",
-		rid, t, order, rid, p.Limit, p.Offset, t, rid, order, rid)
-}
-
-// Collect reads a query's rows, at most limit (0: all), with the column names and
-// the database's type names.
-func Collect(rows *sql.Rows, limit int) (*dest.QueryResult, error) {
-	res := &dest.QueryResult{}
-	var err error
-	if res.Columns, err = rows.Columns(); err != nil {
-		return nil, err
-	}
-	types, err := rows.ColumnTypes()
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range types {
-		res.Types = append(res.Types, t.DatabaseTypeName())
-	}
-	for rows.Next() {
-		if limit > 0 && len(res.Rows) == limit {
-			res.Truncated = true
-			break
-		}
-		vals := make([]any, len(res.Columns))
-		ptrs := make([]any, len(vals))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		res.Rows = append(res.Rows, vals)
-	}
-	return res, rows.Err()
+		rid, t, order, rid, p.Bounds.Rows, p.Offset, t, rid, order, rid)
 }
