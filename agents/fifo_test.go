@@ -5,11 +5,9 @@ package agents
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,17 +24,7 @@ func TestNamedPipeIsRefused(t *testing.T) {
 			t.Run(string(a)+"/"+e.path, func(t *testing.T) {
 				dir := t.TempDir()
 				fifo := filepath.Join(dir, filepath.FromSlash(e.path))
-				if err := os.MkdirAll(filepath.Dir(fifo), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { // unblocks a read that waited on the pipe (a regression)
-					if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-						f.Close()
-					}
-				})
+				filetree.MakeFIFO(t, fifo)
 				before := filetree.Snapshot(t, dir)
 				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 				defer cancel()

@@ -9,9 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/secoda-workbench/secoda-workbench/internal/filetree"
 )
 
 // TestDltSecretsFollowTheProjectsFileRule: .dlt/secrets.toml is a file of the project
@@ -41,9 +42,7 @@ func TestDltSecretsFollowTheProjectsFileRule(t *testing.T) {
 	}
 
 	os.Remove(path)
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	filetree.MakeFIFO(t, path)
 	done := make(chan error, 1)
 	go func() { _, err := ReadDltKey(path); done <- err }()
 	select {

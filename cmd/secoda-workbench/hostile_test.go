@@ -20,8 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
@@ -119,41 +117,9 @@ func TestHostileReadsFromTheCommandLineStayWithinTheReadMemory(t *testing.T) {
 	}
 }
 
-// serveCmd starts `serve` over stdio in dir, keeping the process to read its peak
-// memory once the client is closed.
-func serveCmd(t *testing.T, dir string) (*client.Client, **exec.Cmd) {
-	t.Helper()
-	return serveCmdEnv(t, dir, os.Environ())
-}
-
-// serveCmdEnv is serveCmd with the server's environment.
-func serveCmdEnv(t *testing.T, dir string, env []string) (*client.Client, **exec.Cmd) {
-	t.Helper()
-	var started *exec.Cmd
-	c, err := client.NewStdioMCPClientWithOptions(binary(t), env, []string{"serve"},
-		transport.WithCommandFunc(func(ctx context.Context, command string, env []string, args []string) (*exec.Cmd, error) {
-			started = exec.CommandContext(ctx, command, args...)
-			started.Env, started.Dir = env, dir
-			return started, nil
-		}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "hostile", Version: "1"}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatal(err)
-	}
-	return c, &started
-}
-
 func TestHostileReadsOverMCPStayWithinTheReadMemoryAndTheResultBounds(t *testing.T) {
 	dir := loadedProject(t)
-	c, started := serveCmd(t, dir)
+	c, _, started := stdioServerProcess(t, dir, os.Environ())
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	call := func(sql string, limit int) *mcpgo.CallToolResult {

@@ -138,7 +138,7 @@ func TestTheKeyAppearsInNoEncoding(t *testing.T) {
 		}
 		outputs = append(outputs, "query --format "+format+"\n"+out+errOut)
 	}
-	c, _ := serveCmdEnv(t, dir, append(os.Environ(), "SECODA_API_KEY="+key))
+	c, _ := stdioServer(t, dir, append(os.Environ(), "SECODA_API_KEY="+key))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for _, format := range []string{"markdown", "json", "csv"} {

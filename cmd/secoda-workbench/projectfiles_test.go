@@ -29,7 +29,7 @@ func TestInitRefusesNamedPipes(t *testing.T) {
 		t.Run(tt.path, func(t *testing.T) {
 			dir, _, ta := initProject(t)
 			fifo := filepath.Join(dir, filepath.FromSlash(tt.path))
-			makeFIFO(t, fifo)
+			filetree.MakeFIFO(t, fifo)
 			before := filetree.Snapshot(t, dir)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -75,7 +75,7 @@ func TestInitStopsOnSIGTERM(t *testing.T) {
 	dir, _, _ := initProject(t)
 	// A named pipe for CLAUDE.md, and standard input a pipe nobody writes to: the
 	// program, whatever it waits on, must not outlast SIGTERM.
-	makeFIFO(t, filepath.Join(dir, "CLAUDE.md"))
+	filetree.MakeFIFO(t, filepath.Join(dir, "CLAUDE.md"))
 	cmd := exec.Command(testBinary(t), "-test.run=^TestHelperMain$")
 	cmd.Env = append(os.Environ(), "SECODA_WORKBENCH_TEST_MAIN=init --agent claude")
 	cmd.Dir = dir
@@ -158,19 +158,4 @@ func TestScaffoldForceKeepsALinkOut(t *testing.T) {
 			t.Errorf("%s: exit %d\n%s%s", args[0], code, out, errOut)
 		}
 	}
-}
-
-func makeFIFO(t *testing.T, path string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mkfifo(path, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { // unblocks a read that waited on the pipe (a regression)
-		if f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			f.Close()
-		}
-	})
 }

@@ -62,13 +62,21 @@ func binary(t testing.TB) string {
 // stdioServer starts `secoda-workbench serve` in dir, over stdio, as an agent does.
 func stdioServer(t *testing.T, dir string, env []string) (*client.Client, *syncBuffer) {
 	t.Helper()
+	c, stderr, _ := stdioServerProcess(t, dir, env)
+	return c, stderr
+}
+
+// stdioServerProcess is stdioServer with the server's process, to read its state (its
+// peak memory) once the client is closed.
+func stdioServerProcess(t *testing.T, dir string, env []string) (*client.Client, *syncBuffer, **exec.Cmd) {
+	t.Helper()
 	stderr := &syncBuffer{}
+	var started *exec.Cmd
 	c, err := client.NewStdioMCPClientWithOptions(binary(t), env, []string{"serve"},
 		transport.WithCommandFunc(func(ctx context.Context, command string, env []string, args []string) (*exec.Cmd, error) {
-			cmd := exec.CommandContext(ctx, command, args...)
-			cmd.Env = env
-			cmd.Dir = dir
-			return cmd, nil
+			started = exec.CommandContext(ctx, command, args...)
+			started.Env, started.Dir = env, dir
+			return started, nil
 		}),
 		transport.WithCommandStderrWriter(stderr))
 	if err != nil {
@@ -83,7 +91,7 @@ func stdioServer(t *testing.T, dir string, env []string) (*client.Client, *syncB
 	if _, err := c.Initialize(ctx, init); err != nil {
 		t.Fatalf("initialize: %v (stderr: %s)", err, stderr.String())
 	}
-	return c, stderr
+	return c, stderr, &started
 }
 
 func callTool(ctx context.Context, c *client.Client, name string, args map[string]any) (*mcpgo.CallToolResult, error) {

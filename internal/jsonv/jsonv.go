@@ -79,6 +79,9 @@ func Parse(data []byte) (Value, error) {
 type parser struct {
 	data []byte
 	pos  int
+	// strict makes skip validate as Unambiguous does: no key twice in an object, no
+	// half a surrogate pair in a string.
+	strict bool
 }
 
 // SyntaxError is input that is not JSON (it wraps ErrSyntax), or, from Unambiguous,
@@ -522,12 +525,17 @@ func (p *parser) skip(depth int) error {
 			p.pos++
 			return nil
 		}
+		var seen map[string]bool // keys so far, when strict
 		for {
 			p.skipSpace()
 			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
 				return p.errorf("expected a key")
 			}
-			if err := p.skipString(); err != nil {
+			if !p.strict {
+				if err := p.skipString(); err != nil {
+					return err
+				}
+			} else if err := p.uniqueKey(&seen); err != nil {
 				return err
 			}
 			p.skipSpace()
@@ -579,6 +587,9 @@ func (p *parser) skip(depth int) error {
 			}
 			return p.errorf("expected ',' or ']' in an array")
 		}
+	case c == '"' && p.strict:
+		_, err := p.strictString()
+		return err
 	case c == '"':
 		return p.skipString()
 	case c == 't':

@@ -24,100 +24,30 @@ func Unambiguous(data []byte) error {
 		}
 		i += n
 	}
-	p := parser{data: data}
+	p := parser{data: data, strict: true}
 	p.skipSpace()
-	if err := p.strict(0); err != nil {
+	if err := p.skip(0); err != nil {
 		return err
 	}
 	return p.end()
 }
 
-// strict validates the value at p.pos as Unambiguous does and moves past it.
-func (p *parser) strict(depth int) error {
-	if depth > maxDepth {
-		return p.errorf("nested deeper than %d", maxDepth)
-	}
-	if p.pos >= len(p.data) {
-		return p.errorf("unexpected end of input")
-	}
-	switch p.data[p.pos] {
-	case '{':
-		p.pos++
-		p.skipSpace()
-		if p.pos < len(p.data) && p.data[p.pos] == '}' {
-			p.pos++
-			return nil
-		}
-		seen := map[string]bool{}
-		for {
-			p.skipSpace()
-			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-				return p.errorf("expected a key")
-			}
-			at := p.pos
-			key, err := p.strictString()
-			if err != nil {
-				return err
-			}
-			if seen[key] {
-				return &SyntaxError{Offset: at, Msg: "the key " + strconv.Quote(key) + " appears twice in one object (readers differ on which one counts)",
-					err: ErrAmbiguous}
-			}
-			seen[key] = true
-			p.skipSpace()
-			if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-				return p.errorf("expected ':' after a key")
-			}
-			p.pos++
-			p.skipSpace()
-			if err := p.strict(depth + 1); err != nil {
-				return err
-			}
-			p.skipSpace()
-			if p.pos >= len(p.data) {
-				return p.errorf("unexpected end of input in an object")
-			}
-			switch p.data[p.pos] {
-			case ',':
-				p.pos++
-			case '}':
-				p.pos++
-				return nil
-			default:
-				return p.errorf("expected ',' or '}' in an object")
-			}
-		}
-	case '[':
-		p.pos++
-		p.skipSpace()
-		if p.pos < len(p.data) && p.data[p.pos] == ']' {
-			p.pos++
-			return nil
-		}
-		for {
-			p.skipSpace()
-			if err := p.strict(depth + 1); err != nil {
-				return err
-			}
-			p.skipSpace()
-			if p.pos >= len(p.data) {
-				return p.errorf("unexpected end of input in an array")
-			}
-			switch p.data[p.pos] {
-			case ',':
-				p.pos++
-			case ']':
-				p.pos++
-				return nil
-			default:
-				return p.errorf("expected ',' or ']' in an array")
-			}
-		}
-	case '"':
-		_, err := p.strictString()
+// uniqueKey validates the key at p.pos (strictString) and refuses one the object had.
+func (p *parser) uniqueKey(seen *map[string]bool) error {
+	at := p.pos
+	key, err := p.strictString()
+	if err != nil {
 		return err
 	}
-	return p.skip(depth)
+	if *seen == nil {
+		*seen = map[string]bool{}
+	}
+	if (*seen)[key] {
+		return &SyntaxError{Offset: at, Msg: "the key " + strconv.Quote(key) + " appears twice in one object (readers differ on which one counts)",
+			err: ErrAmbiguous}
+	}
+	(*seen)[key] = true
+	return nil
 }
 
 // strictString validates the string at p.pos, refusing half a surrogate pair, and

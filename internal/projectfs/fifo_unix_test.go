@@ -7,27 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-)
 
-// MakeFIFO makes a named pipe for a test and, when the test ends, opens it for
-// writing so that an open that blocked on it (a regression) returns.
-func makeFIFO(t *testing.T, path string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mkfifo(path, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			f.Close()
-		}
-	})
-}
+	"github.com/secoda-workbench/secoda-workbench/internal/filetree"
+)
 
 // promptly runs fn and fails the test if it does not return within a few seconds: an
 // open of a FIFO blocks until someone writes to it.
@@ -53,7 +37,7 @@ func TestFIFOIsRefused(t *testing.T) {
 		}
 		t.Run(op, func(t *testing.T) {
 			project := t.TempDir()
-			makeFIFO(t, filepath.Join(project, "CLAUDE.md"))
+			filetree.MakeFIFO(t, filepath.Join(project, "CLAUDE.md"))
 			err := promptly(t, func() error { return do(openT(t, project), "CLAUDE.md") })
 			if op == "CreateFile" && errors.Is(err, os.ErrExist) {
 				return
@@ -71,7 +55,7 @@ func TestFIFOIsRefused(t *testing.T) {
 // TestFIFOThroughALink: a link inside the project to a named pipe is refused too.
 func TestFIFOThroughALink(t *testing.T) {
 	project := t.TempDir()
-	makeFIFO(t, filepath.Join(project, "pipe"))
+	filetree.MakeFIFO(t, filepath.Join(project, "pipe"))
 	link(t, "pipe", filepath.Join(project, ".mcp.json"))
 	err := promptly(t, func() error { _, err := openT(t, project).ReadFile(".mcp.json"); return err })
 	if !errors.Is(err, ErrNotRegular) {
