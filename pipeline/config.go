@@ -59,6 +59,9 @@ type DestinationSection struct {
 	// URL is the PostgreSQL database (postgres): postgres://USER@HOST:PORT/DATABASE,
 	// never with a password.
 	URL string `toml:"url"`
+	// ReadMemoryMB bounds one query's memory in this process (duckdb, filesystem), in
+	// MB; absent means 256. PostgreSQL's queries use the server's memory.
+	ReadMemoryMB int `toml:"read_memory_mb"`
 }
 
 // SourceSection says how to reach Secoda.
@@ -116,6 +119,7 @@ type Plan struct {
 	DestinationType   string
 	DestinationPath   string // absolute: the DuckDB file, or the filesystem root
 	DestinationURL    string // postgres: the database, without a password
+	ReadMemory        int64  // bytes one query may use in this process (duckdb, filesystem)
 	BaseURL           string // from the file, before SECODA_API_URL is applied
 	RequestsPerMinute float64
 	Concurrency       int

@@ -837,6 +837,14 @@ func (d *configDecoder) resolveDestination(cfg DestinationSection, plan *Plan) {
 		}
 		plan.DestinationType = cfg.Type
 	}
+	if d.has("destination", "read_memory_mb") { // its range was checked as it was decoded
+		if plan.DestinationType == dest.Postgres {
+			d.keyError(tomlPath{"destination", "read_memory_mb"}, "read_memory_mb bounds the queries DuckDB runs in this process (duckdb, filesystem); "+
+				"PostgreSQL runs them on the server, within its work_mem: remove it")
+		} else {
+			plan.ReadMemory = int64(cfg.ReadMemoryMB) << 20
+		}
+	}
 	if plan.DestinationType == dest.Postgres {
 		switch {
 		case d.has("destination", "path"):
@@ -904,7 +912,7 @@ func (d *configDecoder) resolve(cfg *Config, raw map[string]any) *Plan {
 		DestinationType:   DefaultDestination,
 		RequestsPerMinute: secoda.DefaultRequestsPerMinute,
 		Concurrency:       DefaultConcurrency, DetailConcurrency: DefaultDetailConcurrency,
-		CatalogCap: partition.DefaultCap,
+		CatalogCap: partition.DefaultCap, ReadMemory: dest.DefaultReadMemory,
 	}
 
 	for _, f := range []struct {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
@@ -45,7 +46,7 @@ func TestLoadConfigFull(t *testing.T) {
 		PipelineName: "nightly_pipeline", DatasetName: "secoda_raw",
 		DestinationType: "duckdb", DestinationPath: filepath.Join(dir, "data", "warehouse.duckdb"),
 		BaseURL: "https://eapi.secoda.co/api/v1", RequestsPerMinute: 30.5,
-		Concurrency: 2, DetailConcurrency: 8, CatalogCap: partition.DefaultCap,
+		Concurrency: 2, DetailConcurrency: 8, CatalogCap: partition.DefaultCap, ReadMemory: dest.DefaultReadMemory,
 		Resources: []Resource{
 			{
 				Name: "tables_only", Endpoint: catalogEndpoint(t, "resource_catalog"),
@@ -90,7 +91,7 @@ func TestParseConfigDefaults(t *testing.T) {
 		PipelineName: DefaultPipelineName, DatasetName: DefaultDatasetName,
 		DestinationType: DefaultDestination, DestinationPath: filepath.Join(dir, DefaultDuckDBPath),
 		BaseURL: "", RequestsPerMinute: secoda.DefaultRequestsPerMinute,
-		Concurrency: DefaultConcurrency, DetailConcurrency: DefaultDetailConcurrency, CatalogCap: partition.DefaultCap,
+		Concurrency: DefaultConcurrency, DetailConcurrency: DefaultDetailConcurrency, CatalogCap: partition.DefaultCap, ReadMemory: dest.DefaultReadMemory,
 		Resources: []Resource{{
 			Name: "document", Endpoint: doc, Disposition: doc.Disposition, PrimaryKey: doc.PrimaryKey,
 			Cursor: doc.Cursor, PageCap: secoda.DefaultPageCap, Contract: normalize.EvolveAll, MaxNesting: 1000,
@@ -675,4 +676,20 @@ func FuzzParseConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadMemoryIsForTheDestinationsDuckDBRuns: read_memory_mb sets the plan's read
+// memory for duckdb and filesystem, and is refused for postgres, whose queries run on
+// the server.
+func TestReadMemoryIsForTheDestinationsDuckDBRuns(t *testing.T) {
+	for _, typ := range []string{"duckdb", "filesystem"} {
+		plan, err := ParseConfig("", []byte("[destination]\ntype = \""+typ+"\"\nread_memory_mb = 1024\n[resources.tag]\n"))
+		if err != nil || plan.ReadMemory != 1<<30 {
+			t.Fatalf("%s: %v %+v", typ, err, plan)
+		}
+	}
+	_, err := ParseConfig("", []byte("[destination]\ntype = \"postgres\"\nurl = \"postgres://u@localhost/db\"\nread_memory_mb = 1024\n[resources.tag]\n"))
+	if err == nil || !strings.Contains(err.Error(), "4:1") || !strings.Contains(err.Error(), "work_mem") {
+		t.Fatalf("postgres: %v", err)
+	}
 }

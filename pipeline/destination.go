@@ -24,7 +24,9 @@ func OpenDestination(plan *Plan, password string) (dest.Destination, error) {
 		if err != nil {
 			return nil, err
 		}
-		return duckdb.New(path, plan.DatasetName), nil
+		d := duckdb.New(path, plan.DatasetName)
+		d.Reader.Memory = plan.ReadMemory
+		return d, nil
 	case dest.Postgres:
 		return postgres.New(plan.DestinationURL, password, plan.DatasetName), nil
 	case dest.Filesystem:
@@ -32,7 +34,9 @@ func OpenDestination(plan *Plan, password string) (dest.Destination, error) {
 		if err != nil {
 			return nil, err
 		}
-		return filesystem.New(root, plan.DatasetName), nil
+		d := filesystem.New(root, plan.DatasetName)
+		d.Reader.Memory = plan.ReadMemory
+		return d, nil
 	}
 	return nil, fmt.Errorf("destination type %q is not supported", plan.DestinationType)
 }

@@ -76,6 +76,8 @@ var Limits = []Limit{
 	{Key: "destination.type", Kind: Length, Min: 1, Max: 32, Why: "duckdb, postgres or filesystem"},
 	{Key: "destination.path", Kind: Length, Min: 1, Max: 4096, Why: "the DuckDB file or the Parquet folder; 4096 is Linux's longest path"},
 	{Key: "destination.url", Kind: Length, Min: 1, Max: 2048, Why: "postgres://USER@HOST:PORT/DATABASE and its parameters, never a password"},
+	{Key: "destination.read_memory_mb", Kind: Number, Min: 64, Max: 65_536, Unit: "MB",
+		Why: "the memory one query may use in this process (DuckDB and Parquet files; 256 when absent), past which it stops with an error; PostgreSQL's queries use the server's"},
 	{Key: "source.base_url", Kind: Length, Max: 2048, Why: "the API, a region or a workspace's domain"},
 	{Key: "source.rate_limit", Kind: Number, Min: 1, Max: 60_000, Unit: "requests a minute", Zero: "no pacing",
 		Why: "for the whole run; Secoda documents about 30 a minute, and 60,000 is 1,000 a second"},

@@ -31,6 +31,9 @@ var limitExamples = map[string]func(value string) (config, key string){
 	"destination.url": func(v string) (string, string) {
 		return "[destination]\ntype = \"postgres\"\nurl = " + v + "\n[resources.tag]\n", "destination.url"
 	},
+	"destination.read_memory_mb": func(v string) (string, string) {
+		return "[destination]\nread_memory_mb = " + v + "\n[resources.tag]\n", "destination.read_memory_mb"
+	},
 	"source.base_url":           sourceExample("base_url"),
 	"source.rate_limit":         sourceExample("rate_limit"),
 	"source.concurrency":        sourceExample("concurrency"),

@@ -67,7 +67,7 @@ func peakMB(t *testing.T, ps *os.ProcessState) int64 {
 // memoryBound is the most a process reading hostile SQL may reach: what it holds
 // reading nothing (measured), plus the read limit and its slack.
 func memoryBound(baseline int64) int64 {
-	return baseline + (dest.ReadMemoryLimit+dest.ReadMemorySlack)>>20
+	return baseline + (dest.DefaultReadMemory+dest.ReadMemorySlack)>>20
 }
 
 // checkHostileAnswer checks one hostile read's outcome: bounded rows, or an error that

@@ -38,26 +38,27 @@ var (
 	ErrNoData = errors.New("nothing loaded yet")
 	// ErrNotReadOnly is SQL that is not one query.
 	ErrNotReadOnly = errors.New("only a query can run here")
-	// ErrReadMemory is a query that needs more memory than ReadMemoryLimit.
+	// ErrReadMemory is a query that needs more memory than a read may use.
 	ErrReadMemory = errors.New("the query needs more memory than a read may use")
 )
 
-// ReadMemoryLimit bounds the memory of one read in this process: DuckDB's memory limit
-// on its read connections (which do not spill to disk), and the growth of the
-// process's memory outside Go's heap while a read runs, past which it is stopped
-// (internal/memguard): DuckDB keeps some of a query's memory outside its limit, such
-// as the answer it hands over and what one step computes. (Go's side of an answer is
-// bounded by Bounds.)
-const ReadMemoryLimit = 256 << 20
+// DefaultReadMemory bounds the memory of one read in this process, unless the config's
+// [destination] read_memory_mb says otherwise: DuckDB's memory limit on its read
+// connections (which do not spill to disk), and the growth of the process's memory
+// outside Go's heap while a read runs, past which it is stopped (internal/memguard):
+// DuckDB keeps some of a query's memory outside its limit, such as the answer it hands
+// over and what one step computes. (Go's side of an answer is bounded by Bounds.)
+const DefaultReadMemory = 256 << 20
 
-// ReadMemorySlack is how far past ReadMemoryLimit that memory may grow during a read
+// ReadMemorySlack is how far past the read memory that memory may grow during a read
 // before the read is stopped: the answer DuckDB holds, and its allocator's own.
 const ReadMemorySlack = 96 << 20
 
-// MemoryError says a query needed more memory than reads may use, and what to do.
-func MemoryError(cause error) error {
+// MemoryError says a query needed more memory than reads may use (limit, in bytes),
+// and what to do.
+func MemoryError(limit int64, cause error) error {
 	return fmt.Errorf("%w (%d MB): filter or aggregate before joining, join on a key instead of a cross product, select fewer "+
-		"columns, or add a LIMIT inside the query (%v)", ErrReadMemory, ReadMemoryLimit>>20, cause)
+		"columns, or add a LIMIT inside the query; or raise [destination] read_memory_mb in secoda_pipeline.toml (%v)", ErrReadMemory, limit>>20, cause)
 }
 
 // DefaultQueryTimeout bounds a query whose context has no deadline.

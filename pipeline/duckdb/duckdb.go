@@ -55,7 +55,7 @@ func (d *Destination) open(ctx context.Context, readOnly bool) (*sql.DB, error) 
 		if _, err := os.Stat(d.Path); errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %s does not exist; run `secoda-workbench run` first", dest.ErrNoData, d.Path)
 		}
-		dsn += "?access_mode=read_only&" + ReadSettings
+		dsn += "?access_mode=read_only&" + ReadSettings(d.Reader.memory())
 		init = func(ex driver.ExecerContext) error {
 			for _, s := range []string{
 				"SET search_path = " + dest.Literal(d.Dataset),
@@ -86,13 +86,15 @@ func (d *Destination) open(ctx context.Context, readOnly bool) (*sql.DB, error) 
 }
 
 // ReadSettings are the DSN settings of every connection that reads a dataset:
-// extension loading off, and dest.ReadMemoryLimit as DuckDB's memory limit. Its init
+// extension loading off, and memory (bytes) as DuckDB's memory limit. Its init
 // then sets no temporary folder, so that a query past the limit fails instead of
 // spilling to disk (and the folder is not one more place a query could read), turns
 // external access off and locks the settings, in that order: DuckDB takes an empty
 // temp_directory in a DSN only for an in-memory database, and not at all once
 // external access is off.
-var ReadSettings = fmt.Sprintf("autoinstall_known_extensions=false&autoload_known_extensions=false&memory_limit=%dMB", dest.ReadMemoryLimit>>20)
+func ReadSettings(memory int64) string {
+	return fmt.Sprintf("autoinstall_known_extensions=false&autoload_known_extensions=false&memory_limit=%dMB", memory>>20)
+}
 
 var lockPID = regexp.MustCompile(`\(PID (\d+)\)`)
 

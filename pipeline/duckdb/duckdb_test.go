@@ -262,3 +262,22 @@ func TestReadsHaveNoTemporaryFolder(t *testing.T) {
 		}
 	}
 }
+
+// TestTheReadMemoryIsTheDestinations: a query that fits in the default read memory
+// fails in less, saying the limit it met and where to raise it.
+func TestTheReadMemoryIsTheDestinations(t *testing.T) {
+	d := seeded(t)
+	const q = "SELECT length(string_agg(repeat('x', 100), ',')) FROM range(500000)"
+	if _, err := d.Query(context.Background(), q, dest.Rows(1)); err != nil {
+		t.Fatalf("within the default: %v", err)
+	}
+	d.Reader.Memory = 64 << 20
+	res, err := d.Query(context.Background(), "SELECT current_setting('memory_limit')", dest.Rows(1))
+	if err != nil || !strings.HasPrefix(res.Rows[0][0].(string), "61") { // DuckDB shows 64 MB as 61.0 MiB
+		t.Fatalf("the read connection's limit: %+v %v", res, err)
+	}
+	_, err = d.Query(context.Background(), q, dest.Rows(1))
+	if !errors.Is(err, dest.ErrReadMemory) || !strings.Contains(err.Error(), "(64 MB)") || !strings.Contains(err.Error(), "read_memory_mb") {
+		t.Fatalf("past 64 MB: %v", err)
+	}
+}

@@ -45,24 +45,24 @@ func OnlyQuery(ctx context.Context, db sqldest.Queryer, query string) error {
 }
 
 // RunQuery classifies the SQL with OnlyQuery and runs it on db (which the caller has
-// made read-only, with a memory limit) within b: the row bound is a LIMIT DuckDB
-// stops at and cells are cut by DuckDB (sqldest.BoundedQuery), so no answer is built
-// whole first. The process's memory is watched meanwhile (memguard): a query that
-// grows it past dest.ReadMemoryLimit (plus dest.ReadMemorySlack) is stopped.
-func RunQuery(ctx context.Context, db *sql.DB, query string, b dest.Bounds) (*dest.QueryResult, error) {
+// made read-only, with memory as its memory limit) within b: the row bound is a LIMIT
+// DuckDB stops at and cells are cut by DuckDB (sqldest.BoundedQuery), so no answer is
+// built whole first. The process's memory is watched meanwhile (memguard): a query
+// that grows it past memory (plus dest.ReadMemorySlack) is stopped.
+func RunQuery(ctx context.Context, db *sql.DB, query string, b dest.Bounds, memory int64) (*dest.QueryResult, error) {
 	if err := OnlyQuery(ctx, db, query); err != nil {
 		return nil, err
 	}
-	return bounded(ctx, db, query, b)
+	return bounded(ctx, db, query, b, memory)
 }
 
 // bounded runs SQL the program trusts to be one query within b, watched (RunQuery).
-func bounded(ctx context.Context, db *sql.DB, query string, b dest.Bounds) (*dest.QueryResult, error) {
-	watched, stop := memguard.Watch(ctx, dest.ReadMemoryLimit+dest.ReadMemorySlack)
+func bounded(ctx context.Context, db *sql.DB, query string, b dest.Bounds, memory int64) (*dest.QueryResult, error) {
+	watched, stop := memguard.Watch(ctx, memory+dest.ReadMemorySlack)
 	defer stop()
 	res, err := sqldest.BoundedQuery(watched, db, query, b, cut)
 	if err != nil {
-		return nil, QueryError(watched, err)
+		return nil, QueryError(watched, err, memory)
 	}
 	return res, nil
 }
@@ -100,12 +100,12 @@ var fixedSize = map[string]bool{
 }
 
 // QueryError says plainly why a query failed: too slow, too big for the memory a read
-// may use, refused by the read-only guard, or DuckDB's own message. It goes by the
-// error's kind (duckdb-go's typed *duckdb.Error) and the start of DuckDB's message,
-// never by what the message may echo of the SQL.
-func QueryError(ctx context.Context, err error) error {
+// may use (memory), refused by the read-only guard, or DuckDB's own message. It goes
+// by the error's kind (duckdb-go's typed *duckdb.Error) and the start of DuckDB's
+// message, never by what the message may echo of the SQL.
+func QueryError(ctx context.Context, err error, memory int64) error {
 	if cause := context.Cause(ctx); errors.Is(cause, memguard.ErrExceeded) {
-		return dest.MemoryError(cause)
+		return dest.MemoryError(memory, cause)
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("the query was stopped after its time limit: %w", context.DeadlineExceeded)
@@ -117,7 +117,7 @@ func QueryError(ctx context.Context, err error) error {
 	_, msg, _ := strings.Cut(de.Msg, ": ") // past "<Type> Error: ", which DuckDB writes
 	switch de.Type {
 	case duckdb.ErrorTypeOutOfMemory:
-		return dest.MemoryError(errors.New(sqldest.FirstLine(de.Msg)))
+		return dest.MemoryError(memory, errors.New(sqldest.FirstLine(de.Msg)))
 	case duckdb.ErrorTypePermission:
 		return fmt.Errorf("reading or writing files, attaching databases and loading extensions are off: only the dataset can be read (%s)", sqldest.FirstLine(de.Msg))
 	case duckdb.ErrorTypeInvalidInput:

@@ -1,6 +1,7 @@
 package duckdb
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -15,7 +16,10 @@ import (
 // and closes it after.
 type Reader struct {
 	Dataset string
-	Open    func(ctx context.Context) (*sql.DB, error)
+	// Memory bounds one read, in bytes (0: dest.DefaultReadMemory): DuckDB's memory
+	// limit, and what memguard lets the process grow by.
+	Memory int64
+	Open   func(ctx context.Context) (*sql.DB, error)
 	// RowID names a column unique to each row of a table, by which Browse fetches
 	// sorted pages; "" to sort whole rows.
 	RowID func(ctx context.Context, db *sql.DB, table string) (string, error)
@@ -45,7 +49,7 @@ func (r Reader) Query(ctx context.Context, query string, b dest.Bounds) (*dest.Q
 		return nil, err
 	}
 	defer db.Close()
-	return RunQuery(ctx, db, query, b)
+	return RunQuery(ctx, db, query, b, r.memory())
 }
 
 // TableRows counts the rows of each table of the dataset.
@@ -82,5 +86,8 @@ func (r Reader) Browse(ctx context.Context, p dest.Page) (*dest.QueryResult, err
 		return nil, err
 	}
 	p.Bounds = p.Bounds.Clamp()
-	return bounded(ctx, db, sqldest.BrowseSQL(rid, r.Dataset, p), p.Bounds)
+	return bounded(ctx, db, sqldest.BrowseSQL(rid, r.Dataset, p), p.Bounds, r.memory())
 }
+
+// memory is the read memory, the default where none was set.
+func (r Reader) memory() int64 { return cmp.Or(r.Memory, dest.DefaultReadMemory) }

@@ -28,6 +28,7 @@
 package filesystem
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -182,8 +183,8 @@ func memoryDB(ctx context.Context, dsn string) (*sql.DB, error) {
 
 // reader is an in-memory DuckDB database with a view per table over the snapshot's
 // files, locked down to read the dataset's folder and nothing else: with no temporary
-// folder (reads do not spill) and the read memory limit (duckdb.ReadSettings), whose
-// external access goes off once the views are made.
+// folder (reads do not spill) and the read memory as its memory limit, whose external
+// access goes off once the views are made.
 func (d *Destination) reader(ctx context.Context) (*sql.DB, *snapshot, error) {
 	snap, err := d.current(ctx)
 	if err != nil {
@@ -192,7 +193,7 @@ func (d *Destination) reader(ctx context.Context) (*sql.DB, *snapshot, error) {
 	if len(snap.loads) == 0 {
 		return nil, nil, fmt.Errorf("%w: %s holds no complete load; run `secoda-workbench run` first", dest.ErrNoData, d.dir())
 	}
-	db, err := memoryDB(ctx, fmt.Sprintf("?memory_limit=%dMB&temp_directory=", dest.ReadMemoryLimit>>20))
+	db, err := memoryDB(ctx, fmt.Sprintf("?memory_limit=%dMB&temp_directory=", cmp.Or(d.Reader.Memory, dest.DefaultReadMemory)>>20))
 	if err != nil {
 		return nil, nil, err
 	}
