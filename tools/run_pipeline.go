@@ -12,6 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 )
 
@@ -23,13 +24,22 @@ type RunPipelineIn struct {
 	Restart     bool     `json:"restart,omitempty" jsonschema:"discard what an interrupted run had read (pipeline_status shows one) instead of going on from it"`
 }
 
+// Bounds of a run's result: a source whose records grow thousands of columns or child
+// tables in one run gets the first of them named, and the counts.
+const (
+	MaxTablesListed      = 200
+	MaxNewColumnsListed  = 20
+	maxCollisionsPerList = 20
+)
+
 // TableLoad is one table's part of a run.
 type TableLoad struct {
 	Name           string   `json:"name"`
 	Rows           int64    `json:"rows" jsonschema:"rows loaded by this run"`
 	NewTable       bool     `json:"new_table,omitempty"`
-	NewColumns     []string `json:"new_columns,omitempty"`
-	VariantColumns []string `json:"variant_columns,omitempty" jsonschema:"<column>__v_<type> columns: values whose type did not fit their column"`
+	NewColumns     []string `json:"new_columns,omitempty" jsonschema:"the first 20 columns this run added; new_column_count counts them all"`
+	NewColumnCount int      `json:"new_column_count,omitempty"`
+	VariantColumns []string `json:"variant_columns,omitempty" jsonschema:"<column>__v_<type> columns (the first 20): values whose type did not fit their column"`
 }
 
 // ResourceLoad is one resource's part of a run.
@@ -43,6 +53,9 @@ type ResourceLoad struct {
 	Truncated   bool   `json:"truncated" jsonschema:"stopped by max_pages"`
 	Unchanged   bool   `json:"unchanged,omitempty"`
 	CursorAfter string `json:"cursor,omitempty"`
+	// Collisions are fields of one record that became one column: the last one's value
+	// was kept, as dlt keeps it.
+	Collisions []normalize.Collision `json:"collisions,omitempty" jsonschema:"fields of one record whose names became one column (Foo and foo): the last value was kept and the others counted as dropped"`
 }
 
 // RunPipelineOut is run_pipeline's result.
@@ -52,6 +65,7 @@ type RunPipelineOut struct {
 	LoadID          string                 `json:"load_id"`
 	DurationSeconds float64                `json:"duration_seconds"`
 	Tables          []TableLoad            `json:"tables"`
+	TablesListed    string                 `json:"tables_listed,omitempty" jsonschema:"set when more tables changed than the 200 listed"`
 	Resources       []ResourceLoad         `json:"resources"`
 	Requests        int64                  `json:"requests"`
 	Retries         int64                  `json:"retries"`
@@ -114,12 +128,19 @@ func runOut(info *pipeline.LoadInfo) RunPipelineOut {
 		Requests: info.Requests, Retries: info.Retries, RateLimited: info.RateLimited, Notes: info.Notes, Tables: []TableLoad{},
 		Resources: []ResourceLoad{}, Incomplete: info.Incomplete(), Resumed: info.Resumed}
 	truncated := false
-	for _, t := range info.Tables {
-		out.Tables = append(out.Tables, TableLoad{Name: t.Name, Rows: t.Rows, NewTable: t.NewTable, NewColumns: t.NewColumns, VariantColumns: t.VariantColumns})
+	for i, t := range info.Tables {
+		if i == MaxTablesListed {
+			out.TablesListed = fmt.Sprintf("the first %d of %d tables; list_tables lists them all", MaxTablesListed, len(info.Tables))
+			break
+		}
+		out.Tables = append(out.Tables, TableLoad{Name: t.Name, Rows: t.Rows, NewTable: t.NewTable,
+			NewColumns: t.NewColumns[:min(len(t.NewColumns), MaxNewColumnsListed)], NewColumnCount: len(t.NewColumns),
+			VariantColumns: t.VariantColumns[:min(len(t.VariantColumns), MaxNewColumnsListed)]})
 	}
 	for _, r := range info.Resources {
 		out.Resources = append(out.Resources, ResourceLoad{Name: r.Name, Pages: r.Pages, PlanPages: r.PlanPages, Partitions: r.Partitions,
-			Records: r.Records, Skipped: r.Skipped, Truncated: r.Truncated, Unchanged: r.Unchanged, CursorAfter: r.CursorAfter})
+			Records: r.Records, Skipped: r.Skipped, Truncated: r.Truncated, Unchanged: r.Unchanged, CursorAfter: r.CursorAfter,
+			Collisions: r.Collisions[:min(len(r.Collisions), maxCollisionsPerList)]})
 		truncated = truncated || r.Truncated
 	}
 	switch {

@@ -1,9 +1,13 @@
 package tools
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 )
 
@@ -47,4 +51,32 @@ func TestRunPipeline(t *testing.T) {
 	}
 	delete(f.env, "SECODA_API_KEY")
 	wantError(t, call(t, run, nil), "secoda-workbench secrets set")
+}
+
+// TestARunsResultIsBoundedHoweverMuchTheSchemaGrew: a source that grows thousands of
+// tables and columns in one run gets a result within MaxStructured that names the
+// first of them and counts the rest; collisions are passed on.
+func TestARunsResultIsBoundedHoweverMuchTheSchemaGrew(t *testing.T) {
+	info := &pipeline.LoadInfo{Loaded: true, Resources: []pipeline.ResourceInfo{{Name: "resource_catalog",
+		Collisions: []normalize.Collision{{Table: "resource_catalog", Column: "foo", Fields: []string{"Foo", "foo"}, Dropped: 2}}}}}
+	for i := range 2000 {
+		ti := pipeline.TableInfo{Name: fmt.Sprintf("resource_catalog__%s_%d", strings.Repeat("t", 40), i), Rows: 1, NewTable: true}
+		for j := range 2000 {
+			ti.NewColumns = append(ti.NewColumns, fmt.Sprintf("%s_%d", strings.Repeat("c", 40), j))
+		}
+		ti.VariantColumns = ti.NewColumns
+		info.Tables = append(info.Tables, ti)
+	}
+	out := runOut(info)
+	b, _ := json.Marshal(out)
+	if len(b) > MaxStructured {
+		t.Fatalf("%d bytes", len(b))
+	}
+	if len(out.Tables) != MaxTablesListed || !strings.Contains(out.TablesListed, "of 2000 tables") ||
+		len(out.Tables[0].NewColumns) != MaxNewColumnsListed || out.Tables[0].NewColumnCount != 2000 {
+		t.Fatalf("%d tables, %q, %d columns of %d", len(out.Tables), out.TablesListed, len(out.Tables[0].NewColumns), out.Tables[0].NewColumnCount)
+	}
+	if len(out.Resources[0].Collisions) != 1 || out.Resources[0].Collisions[0].Dropped != 2 {
+		t.Fatalf("collisions: %+v", out.Resources[0].Collisions)
+	}
 }
