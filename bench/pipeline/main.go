@@ -73,7 +73,6 @@ func main() {
 	capped := flag.Bool("capped", false, "a whole first load of the large workspace through the default cap (records is ignored)")
 	mode := flag.String("mode", "bench", "internal: run (a pipeline child) or ingest (the DuckDB child)")
 	file := flag.String("file", "", "internal: the NDJSON file to ingest, or the config to run")
-	key := flag.String("key", "", "internal: the simulator's key")
 	flag.Parse()
 	gctune.Apply() // as secoda-workbench's main does
 	var err error
@@ -82,7 +81,7 @@ func main() {
 		ingest(*file)
 		return
 	case "run":
-		err = runChild(*file, *key, *records, *cpuprofile)
+		err = runChild(*file, os.Getenv("SECODA_API_KEY"), *records, *cpuprofile)
 	default:
 		if *capped {
 			err = benchCapped(*bin, *cpuprofile)
@@ -143,7 +142,8 @@ func bench(records int, bin string, destinations []string, pgURL string) error {
 			return err
 		}
 		self, _ := os.Executable()
-		child := exec.Command(self, "-mode", "run", "-file", configPath, "-key", key, "-records", fmt.Sprint(records))
+		child := exec.Command(self, "-mode", "run", "-file", configPath, "-records", fmt.Sprint(records))
+		child.Env = childEnv(key)
 		child.Stderr = os.Stderr
 		raw, err := child.Output()
 		if err != nil {
@@ -248,11 +248,12 @@ func benchCapped(bin, cpuprofile string) error {
 		return err
 	}
 	self, _ := os.Executable()
-	args := []string{"-mode", "run", "-file", configPath, "-key", key, "-records", "0"}
+	args := []string{"-mode", "run", "-file", configPath, "-records", "0"}
 	if cpuprofile != "" {
 		args = append(args, "-cpuprofile", cpuprofile)
 	}
 	child := exec.Command(self, args...)
+	child.Env = childEnv(key)
 	child.Stderr = os.Stderr
 	raw, err := child.Output()
 	if err != nil {
@@ -423,3 +424,7 @@ func fileMB(path string) float64 {
 	}
 	return float64(fi.Size()) / 1e6
 }
+
+// childEnv is this process's environment with the simulator's key for a pipeline
+// child: in its environment, not on its command line, where any user's ps shows it.
+func childEnv(key string) []string { return append(os.Environ(), "SECODA_API_KEY="+key) }
