@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
@@ -81,7 +82,7 @@ func planFor(t *testing.T, file string, opts ScaffoldOptions) *Plan {
 		PipelineName: DefaultPipelineName, DatasetName: DefaultDatasetName,
 		DestinationType: DefaultDestination, DestinationPath: filepath.Join(filepath.Dir(abs), DefaultDuckDBPath),
 		BaseURL: base, RequestsPerMinute: secoda.DefaultRequestsPerMinute,
-		Concurrency: DefaultConcurrency, DetailConcurrency: DefaultDetailConcurrency, CatalogCap: partition.DefaultCap,
+		Concurrency: DefaultConcurrency, DetailConcurrency: DefaultDetailConcurrency, CatalogCap: partition.DefaultCap, ReadMemory: dest.DefaultReadMemory,
 	}
 	if opts.PipelineName != "" {
 		p.PipelineName = opts.PipelineName
