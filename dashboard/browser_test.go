@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
@@ -240,7 +241,7 @@ func TestInARealBrowser(t *testing.T) {
 	}
 
 	// SQL: a query and its result; then a write, refused plainly.
-	step(t, ctx, "open SQL", chromedp.Navigate(base+"/sql"), chromedp.WaitVisible(chromedp.ID("q")))
+	step(t, ctx, "open SQL", chromedp.Navigate(base+f.s.link("/sql", nil)), chromedp.WaitVisible(chromedp.ID("q")))
 	step(t, ctx, "run a query",
 		chromedp.SetValue(chromedp.ID("q"), "SELECT entity_type, count(*) AS n FROM resource_catalog GROUP BY 1 ORDER BY 2 DESC, 1"),
 		chromedp.Click(chromedp.ID("run")), chromedp.WaitVisible(chromedp.ID("result")))
@@ -276,7 +277,7 @@ func TestInARealBrowser(t *testing.T) {
 		t.Fatalf("dark mode's background is %s", bg)
 	}
 	shoot(t, ctx, dir, "overview-dark.png")
-	step(t, ctx, "dark schema", chromedp.Navigate(base+"/schema"), chromedp.WaitVisible(chromedp.ID("diagram")))
+	step(t, ctx, "dark schema", chromedp.Navigate(base+f.s.link("/schema", nil)), chromedp.WaitVisible(chromedp.ID("diagram")))
 	shoot(t, ctx, dir, "schema-dark.png")
 
 	time.Sleep(200 * time.Millisecond) // let the last console messages arrive
@@ -289,7 +290,7 @@ func TestInARealBrowser(t *testing.T) {
 // seenRequest is one request the dashboard answered, as the browser sent it.
 type seenRequest struct {
 	method, path, origin string
-	cookie               bool // it carried the dashboard's cookie
+	token                bool // it carried the dashboard's token (in its URL: there is no cookie)
 	status               int
 }
 
@@ -303,9 +304,8 @@ func (l *requestLog) wrap(token string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(sw, r)
-		c, err := r.Cookie(cookieName)
 		l.mu.Lock()
-		l.seen = append(l.seen, seenRequest{r.Method, r.URL.Path, r.Header.Get("Origin"), err == nil && c.Value == token, sw.status})
+		l.seen = append(l.seen, seenRequest{r.Method, r.URL.Path, r.Header.Get("Origin"), r.URL.Query().Get("token") == token, sw.status})
 		l.mu.Unlock()
 	})
 }
@@ -336,7 +336,7 @@ func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter
 
 // attackPages are what a page that another program on this machine serves can make a
 // browser do to the dashboard at dash, with no script of the dashboard's and no token:
-// post the SQL form, and send a query and a read with the cookie, answers unread.
+// post the SQL form, and send a query and a read with credentials, answers unread.
 func attackPages(dash string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /form", func(w http.ResponseWriter, _ *http.Request) {
@@ -357,11 +357,12 @@ Promise.all([
 	return mux
 }
 
-// TestPagesOfOtherPortsCannotUseTheDashboard: with the dashboard open (its cookie set),
-// a page served from another port of 127.0.0.1, the same site, posts the SQL form and
-// fetches /api/query (text/plain, no-cors, with credentials) and /api/rows. The
-// browser sends each with the cookie; the dashboard refuses each, and runs and reads
-// nothing. Then the dashboard's own SQL page, in the same browser, runs its query.
+// TestPagesOfOtherPortsCannotUseTheDashboard: with the dashboard open, a page served
+// from another port of 127.0.0.1, the same site, posts the SQL form and fetches
+// /api/query (text/plain, no-cors, with credentials) and /api/rows. Opening the
+// dashboard set no cookie, so the browser has nothing to send along: the dashboard
+// refuses each, and runs and reads nothing. Then the dashboard's own SQL page, in the
+// same browser, runs its query.
 func TestPagesOfOtherPortsCannotUseTheDashboard(t *testing.T) {
 	if os.Getenv(integrationEnv) == "" {
 		t.Skip("needs the Chromium that scripts/test installs (" + integrationEnv + "=1)")
@@ -380,6 +381,15 @@ func TestPagesOfOtherPortsCannotUseTheDashboard(t *testing.T) {
 	ctx, _ := browser(t)
 
 	step(t, ctx, "open the dashboard with its token", chromedp.Navigate(f.s.URL(dash.Listener.Addr().String())), chromedp.WaitVisible(chromedp.ID("loads")))
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	jar, err := chromedp.Call(cctx, network.GetCookies, network.GetCookiesParams{URLs: []string{dash.URL, other.URL}})
+	cancel()
+	if err != nil {
+		t.Fatalf("reading the browser's cookies: %v", err)
+	}
+	if len(jar.Cookies) != 0 {
+		t.Fatalf("the dashboard set cookies, which the browser sends to every port of 127.0.0.1: %+v", jar.Cookies)
+	}
 	reads, queries := counted.reads.Load(), f.s.queries.Load()
 
 	step(t, ctx, "another page fetches", chromedp.Navigate(other.URL+"/fetch"), chromedp.WaitVisible(chromedp.ID("done")))
@@ -389,9 +399,8 @@ func TestPagesOfOtherPortsCannotUseTheDashboard(t *testing.T) {
 	step(t, ctx, "another page posts the SQL form", chromedp.Navigate(other.URL+"/form"))
 	for _, want := range []struct{ method, path string }{{"POST", "/api/query"}, {"GET", "/api/rows"}, {"POST", "/sql"}} {
 		got := log.last(t, want.method, want.path)
-		// The cookie went along: SameSite=Strict did not stop it, the origin check did.
-		if !got.cookie || got.origin != other.URL && want.method == "POST" || got.status != http.StatusForbidden {
-			t.Errorf("%s %s from the other page: %+v, want it sent with the cookie and refused with 403", want.method, want.path, got)
+		if got.token || got.origin != other.URL && want.method == "POST" || got.status != http.StatusForbidden {
+			t.Errorf("%s %s from the other page: %+v, want it sent without the token and refused with 403", want.method, want.path, got)
 		}
 	}
 	if n := f.s.queries.Load() - queries; n != 0 {
@@ -401,11 +410,11 @@ func TestPagesOfOtherPortsCannotUseTheDashboard(t *testing.T) {
 		t.Fatalf("the other page's requests read the dataset %d times", n)
 	}
 
-	// The dashboard's own SQL page, with the cookie only, still runs its query.
-	step(t, ctx, "open SQL", chromedp.Navigate(dash.URL+"/sql"), chromedp.WaitVisible(chromedp.ID("q")))
+	// The dashboard's own SQL page, its links carrying the token, still runs its query.
+	step(t, ctx, "open SQL", chromedp.Navigate(dash.URL+f.s.link("/sql", nil)), chromedp.WaitVisible(chromedp.ID("q")))
 	step(t, ctx, "run a query", chromedp.SetValue(chromedp.ID("q"), "SELECT count(*) AS n FROM resource_catalog"),
 		chromedp.Click(chromedp.ID("run")), chromedp.WaitVisible(chromedp.ID("result")))
-	if got := log.last(t, "POST", "/sql"); !got.cookie || got.origin != dash.URL || got.status != http.StatusOK {
+	if got := log.last(t, "POST", "/sql"); !got.token || got.origin != dash.URL || got.status != http.StatusOK {
 		t.Fatalf("the SQL page's own form: %+v", got)
 	}
 	if n := f.s.queries.Load() - queries; n != 1 {

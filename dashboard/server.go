@@ -50,7 +50,6 @@ const (
 )
 
 const (
-	cookieName = "secoda_workbench_token"
 	// formTokenField is the SQL form's hidden field that carries the form token.
 	formTokenField = "form_token"
 )
@@ -103,7 +102,7 @@ func kB(n int) string {
 	return fmt.Sprintf("%d kB", n>>10)
 }
 
-// Token is the secret every request carries (in the URL, then a cookie).
+// Token is the secret every request carries, in its URL.
 func (s *Server) Token() string { return s.token }
 
 // formTokenOf derives the SQL form's token from the session token. A page of another
@@ -155,22 +154,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden: the dashboard answers only to 127.0.0.1 or localhost", http.StatusForbidden)
 		return
 	}
+	// The token is in the URL of every page, link, form and stylesheet, and in no
+	// cookie: a browser sends a cookie of 127.0.0.1 to every port of it, so a server
+	// another user runs on this machine would be handed it by any page of its that
+	// the browser opened.
 	got := r.URL.Query().Get("token")
-	inURL := got != ""
-	if !inURL {
-		if c, err := r.Cookie(cookieName); err == nil {
-			got = c.Value
-		}
-	}
 	if subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
 		http.Error(w, "forbidden: open the URL `secoda-workbench show` printed (it carries this run's token)", http.StatusForbidden)
 		return
 	}
-	if err := fromOwnPages(r, inURL); err != nil {
+	if err := fromOwnPages(r); err != nil {
 		http.Error(w, "forbidden: "+err.Error(), http.StatusForbidden)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	// same-origin, not no-referrer: the token in a page's URL still goes to no other
@@ -181,10 +177,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // fromOwnPages refuses a request that a page other than the dashboard's own made the
-// browser send. The SameSite=Strict cookie does not stop those: every port of 127.0.0.1
-// is the same site, so a page that any other program on this machine serves gets the
-// cookie sent along with the form it posts or the fetch it makes. The origin (scheme,
-// host and port) tells them apart, and browsers say it:
+// browser send, even with the token: a page of another program cannot read the token
+// (it is in no cookie, and the Referrer-Policy keeps it to the dashboard's own
+// origin), and should it learn it, it still cannot post the SQL form or call the API.
+// The origin (scheme, host and port) tells the pages apart — every port of 127.0.0.1
+// is the same *site* — and browsers say it:
 //
 //   - Origin, sent with every POST and every cross-origin fetch, must be the
 //     dashboard's own origin: http:// and the Host the browser addressed (checked to be
@@ -192,15 +189,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 //   - Sec-Fetch-Site, sent with every request to a loopback address by current
 //     browsers, must be same-origin; or none (the address bar, a bookmark, `show`
 //     opening the URL) on a GET. A GET from a page of another site or port is served
-//     only as a top-level navigation with the token in its URL: a link followed by
-//     someone who has the token, not a page riding on the cookie.
+//     only as a top-level navigation: a link, carrying the token, followed by someone
+//     who has it; not a fetch, a frame or an image.
 //   - A request with neither header, POST included, is not from a browser (browsers
-//     send Origin on every POST): it is curl or a script, which sends no cookie it did
-//     not choose to, so the token it carries is proof enough and the JSON API stays
-//     usable from the command line. The SQL form's token (POST /sql) and the JSON
-//     content type (POST /api/query, which no page of another origin can send without
-//     a CORS preflight the dashboard never grants) still apply to it.
-func fromOwnPages(r *http.Request, tokenInURL bool) error {
+//     send Origin on every POST): it is curl or a script, so the token it carries is
+//     proof enough and the JSON API stays usable from the command line. The SQL form's
+//     token (POST /sql) and the JSON content type (POST /api/query, which no page of
+//     another origin can send without a CORS preflight the dashboard never grants)
+//     still apply to it.
+func fromOwnPages(r *http.Request) error {
 	own := "http://" + r.Host
 	if r.TLS != nil {
 		own = "https://" + r.Host
@@ -218,7 +215,7 @@ func fromOwnPages(r *http.Request, tokenInURL bool) error {
 		}
 		return fmt.Errorf("a %s the browser sent on its own (Sec-Fetch-Site: none) is refused; submit the dashboard's own form", r.Method)
 	case "same-site", "cross-site":
-		if safe && tokenInURL && r.Header.Get("Sec-Fetch-Mode") == "navigate" && r.Header.Get("Sec-Fetch-Dest") == "document" {
+		if safe && r.Header.Get("Sec-Fetch-Mode") == "navigate" && r.Header.Get("Sec-Fetch-Dest") == "document" {
 			return nil
 		}
 		return fmt.Errorf("the browser says a page of another origin sent this request (Sec-Fetch-Site: %s); the dashboard answers only its own pages, and links to it carrying the token printed by `secoda-workbench show`", site)
