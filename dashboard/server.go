@@ -85,6 +85,8 @@ func New(plan *pipeline.Plan, d dest.Destination) (*Server, error) {
 	s.mux.HandleFunc("GET /{$}", s.overviewPage)
 	s.mux.HandleFunc("GET /schema", s.schemaPage)
 	s.mux.HandleFunc("GET /data", s.dataPage)
+	s.mux.HandleFunc("GET /runs", s.runsPage)
+	s.mux.HandleFunc("GET /api/runs", s.apiRuns)
 	s.mux.HandleFunc("GET /sql", s.sqlPage)
 	s.mux.HandleFunc("POST /sql", s.sqlPage)
 	s.mux.HandleFunc("GET /api/overview", s.apiOverview)
@@ -265,7 +267,7 @@ type page struct {
 func (s *Server) page(title string) page {
 	p := page{Title: title, Token: s.token, Pipeline: s.plan.PipelineName, Dataset: s.plan.DatasetName,
 		Location: s.dest.Type() + ":" + s.dest.Location()}
-	for _, n := range []struct{ name, path string }{{"Overview", "/"}, {"Schema", "/schema"}, {"Data", "/data"}, {"SQL", "/sql"}} {
+	for _, n := range []struct{ name, path string }{{"Overview", "/"}, {"Runs", "/runs"}, {"Schema", "/schema"}, {"Data", "/data"}, {"SQL", "/sql"}} {
 		p.Nav = append(p.Nav, navItem{Name: n.name, Href: s.link(n.path, nil), Current: n.name == title})
 	}
 	return p
@@ -776,4 +778,79 @@ func (s *Server) apiQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"columns": res.Columns, "rows": table.Objects(res.Columns, res.Rows), "truncated": res.Truncated, "cut_cells": res.CutCells})
+}
+
+// --- Runs -------------------------------------------------------------------------------
+
+// runsPage is the Runs page: every run that left a trace, failed ones included, or one
+// run's trace (?id=), the same facts `secoda-workbench trace` and get_run_trace show.
+type runsPage struct {
+	page
+	Kept     int
+	Runs     []runRow
+	Trace    *pipeline.Trace
+	Text     string
+	ListHref string
+}
+
+type runRow struct {
+	RunID, Started, Outcome, Error, Href string
+	Seconds                              float64
+	Requests, Retries                    int64
+}
+
+func (s *Server) runs(id string) (*runsPage, error) {
+	rp := &runsPage{page: s.page("Runs"), Kept: pipeline.TracesKept, ListHref: s.link("/runs", nil)}
+	if id != "" {
+		t, err := pipeline.FindTrace(s.plan, id)
+		if err != nil {
+			return nil, err
+		}
+		rp.Trace, rp.Text = t, t.Text()
+		return rp, nil
+	}
+	traces, err := pipeline.Traces(s.plan)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range traces {
+		row := runRow{RunID: t.RunID, Started: t.StartedAt.Local().Format("2006-01-02 15:04:05"), Outcome: t.Outcome, Seconds: t.Seconds,
+			Requests: t.Requests, Retries: t.Retries, Href: s.link("/runs", url.Values{"id": {t.RunID}})}
+		if t.Error != nil {
+			row.Error = t.Error.Kind + " at " + t.Error.Step
+		}
+		rp.Runs = append(rp.Runs, row)
+	}
+	return rp, nil
+}
+
+func (s *Server) runsPage(w http.ResponseWriter, r *http.Request) {
+	rp, err := s.runs(r.URL.Query().Get("id"))
+	if err != nil {
+		s.failPage(w, "Runs", err)
+		return
+	}
+	s.render(w, "runs.html", rp)
+}
+
+// apiRuns is GET /api/runs: the runs, or one run's trace (?id=).
+func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) {
+	if id := r.URL.Query().Get("id"); id != "" {
+		t, err := pipeline.FindTrace(s.plan, id)
+		if err != nil {
+			apiError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, t)
+		return
+	}
+	traces, err := pipeline.Traces(s.plan)
+	if err != nil {
+		apiError(w, err)
+		return
+	}
+	if traces == nil {
+		traces = []pipeline.Trace{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"runs": traces})
 }

@@ -178,6 +178,8 @@ func (f *fixture) routes() []request {
 	return []request{
 		{method: "GET", path: "/"},
 		{method: "GET", path: "/schema"},
+		{method: "GET", path: "/runs"},
+		{method: "GET", path: "/api/runs"},
 		{method: "GET", path: "/data?table=resource_catalog"},
 		{method: "GET", path: "/sql"},
 		{method: "POST", path: "/sql", body: f.form("SELECT 1"), contentType: "application/x-www-form-urlencoded"},

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
@@ -239,7 +240,7 @@ func (x *resourceExtraction) consume(it *partition.Item) error {
 				res.Skipped++
 				continue
 			}
-			if err := x.norm.Record(v); err != nil {
+			if err := x.normalize(v); err != nil {
 				return err
 			}
 			if x.e.peek != nil {
@@ -330,7 +331,7 @@ feed:
 			return fmt.Errorf("%s: not JSON: %w", strings.Replace(x.r.Endpoint.Path, "{id}", ids[i], 1), err)
 		}
 		x.res.info.Records++
-		if err := x.norm.Record(v); err != nil {
+		if err := x.normalize(v); err != nil {
 			return err
 		}
 		if x.e.peek != nil {
@@ -390,4 +391,12 @@ func rowsOf(st normalize.Stats) int64 {
 		n += r
 	}
 	return n
+}
+
+// normalize normalizes one record, its time counted for the run's trace.
+func (x *resourceExtraction) normalize(v jsonv.Value) error {
+	start := time.Now()
+	err := x.norm.Record(v)
+	x.e.normalizing.Add(int64(time.Since(start)))
+	return err
 }

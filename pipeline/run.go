@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
@@ -79,8 +80,10 @@ type Progress struct {
 // it in one transaction. Nothing reaches the destination unless everything does. The
 // package is journaled page by page: a run that is interrupted (killed, cancelled, or
 // failed) leaves it for the next run, which goes on from the last page spooled.
+//
+// Every run that gets as far as its work folder leaves a trace there (trace.go),
+// whatever its outcome.
 func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
-	started := time.Now()
 	if err := LimitMaxPages.CheckNumber("max pages", opts.MaxPages); err != nil {
 		return nil, err
 	}
@@ -88,6 +91,22 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	tr := newTracer(plan, opts, resources)
+	progress := opts.Progress
+	opts.Progress = func(p Progress) {
+		tr.observe(p)
+		if progress != nil {
+			progress(p)
+		}
+	}
+	info, err := run(ctx, plan, opts, resources, tr)
+	tr.finish(ctx, plan, info, err)
+	return info, err
+}
+
+// run is Run, its trace kept by tr.
+func run(ctx context.Context, plan *Plan, opts RunOptions, resources []Resource, tr *tracer) (*LoadInfo, error) {
+	started := tr.t.StartedAt
 	// The destination's files are checked before the work folder is made: a refusal
 	// comes before anything is written.
 	target, err := OpenDestination(plan, opts.DestinationPassword)
@@ -98,6 +117,7 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	tr.start(work)
 	lock, err := lockRun(filepath.Join(work.Dir(), filepath.Base(lockFile(plan))))
 	if err != nil {
 		return nil, err
@@ -175,6 +195,9 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 	}
 
 	ex := &extractor{plan: plan, opts: opts, client: client, base: base, state: state, pkg: pkg, loadID: loadID, journal: journal}
+	tr.normalize = func() time.Duration { return time.Duration(ex.normalizing.Load()) }
+	tr.requests = ex.requests
+	tr.begin(StepExtract)
 	results, err := ex.run(ctx, resources)
 	if err != nil {
 		pkg.Close()
@@ -256,11 +279,16 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	tr.begin(StepLoad)
+	outcome := OutcomeLoaded
+	if len(info.Incomplete()) > 0 {
+		outcome = OutcomeIncomplete
+	}
 	res, err := target.Load(ctx, dest.LoadJob{
 		LoadID: loadID, PipelineName: plan.PipelineName, Package: reader, Schema: newSchema, SchemaChanged: schemaChanged,
 		Resources: loads, State: state.JSON(), StateVersion: state.Version,
 		Run: dest.RunRecord{StartedAt: started, Records: info.records(), Requests: info.Requests, Retries: st.Retries,
-			RateLimited: st.RateLimited, ServerErrors: st.ServerErrors, RowsJSON: string(rowsJSON)},
+			RateLimited: st.RateLimited, ServerErrors: st.ServerErrors, RowsJSON: string(rowsJSON), Trace: tr.snapshot(outcome, info)},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("loading into %s: %w (nothing was loaded; the extracted package is kept and the next run loads it without reading Secoda again)", target.Location(), err)
@@ -374,6 +402,8 @@ type extractor struct {
 	earlier int64
 	// peek, for a preview, sees what is normalized.
 	peek *peeker
+	// normalizing is the time spent in the normalizer, in nanoseconds, for the trace.
+	normalizing atomic.Int64
 }
 
 // spool is where the normalized rows go, with the journal of each page's progress: a

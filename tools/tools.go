@@ -69,6 +69,7 @@ func All(d *Deps) []Tool {
 		PreviewEndpoint(d),
 		RunPipeline(d),
 		PipelineStatus(d),
+		GetRunTrace(d),
 		ListTables(d),
 		GetTableSchema(d),
 		PreviewTable(d),

@@ -151,6 +151,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newRunCmd(a),
 		newQueryCmd(a),
 		newStatusCmd(a),
+		newTraceCmd(a),
 		newDemoCmd(a),
 		newSecretsCmd(a),
 		newServeCmd(a),

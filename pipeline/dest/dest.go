@@ -136,6 +136,9 @@ type RunRecord struct {
 	RateLimited  int64
 	ServerErrors int64
 	RowsJSON     string // rows per table, JSON
+	// Trace is the run's trace as it stood when the load began, JSON (pipeline.Trace);
+	// "" for none.
+	Trace string
 }
 
 // LoadResult says what the load did.

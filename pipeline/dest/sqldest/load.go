@@ -61,6 +61,10 @@ func (l *loader) load(ctx context.Context) error {
 			return err
 		}
 	}
+	// A run log made before runs kept their trace gains the column.
+	if err := l.exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS trace %s", l.table(dest.RunsTable), l.d.ColumnType(normalize.JSON))); err != nil {
+		return err
+	}
 	for _, r := range l.job.Resources {
 		for _, t := range r.DropTables {
 			if err := l.exec(ctx, "DROP TABLE IF EXISTS "+l.table(t)); err != nil {
@@ -319,8 +323,13 @@ func (l *loader) writeSystemRows(ctx context.Context) error {
 		}
 	}
 	r := l.job.Run
-	if err := l.exec(ctx, fmt.Sprintf(`INSERT INTO %s VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CAST($10 AS %s))`, l.table(dest.RunsTable), l.d.ColumnType(normalize.JSON)),
-		l.job.LoadID, l.job.PipelineName, r.StartedAt.UTC(), now, r.Records, r.Requests, r.Retries, r.RateLimited, r.ServerErrors, r.RowsJSON); err != nil {
+	var trace any // NULL when there is none
+	if r.Trace != "" {
+		trace = r.Trace
+	}
+	if err := l.exec(ctx, fmt.Sprintf(`INSERT INTO %s (load_id, pipeline_name, started_at, finished_at, records, requests, retries, rate_limited, server_errors, rows, trace)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CAST($10 AS %[2]s), CAST($11 AS %[2]s))`, l.table(dest.RunsTable), l.d.ColumnType(normalize.JSON)),
+		l.job.LoadID, l.job.PipelineName, r.StartedAt.UTC(), now, r.Records, r.Requests, r.Retries, r.RateLimited, r.ServerErrors, r.RowsJSON, trace); err != nil {
 		return err
 	}
 	return l.exec(ctx, fmt.Sprintf(`INSERT INTO %s VALUES ($1, $2, 0, $3, $4)`, l.table("_dlt_loads")), l.job.LoadID, normalize.SchemaName, now, hash)

@@ -68,7 +68,7 @@ var systemTables = []struct {
 	{dest.RunsTable, []column{{"load_id", normalize.Text, true}, {"pipeline_name", normalize.Text, true}, {"started_at", normalize.Timestamp, false},
 		{"finished_at", normalize.Timestamp, false}, {"records", normalize.BigInt, false}, {"requests", normalize.BigInt, false},
 		{"retries", normalize.BigInt, false}, {"rate_limited", normalize.BigInt, false}, {"server_errors", normalize.BigInt, false},
-		{"rows", normalize.JSON, false}}},
+		{"rows", normalize.JSON, false}, {"trace", normalize.JSON, false}}},
 }
 
 // createTable is CREATE TABLE for columns.

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/secoda-workbench/secoda-workbench/dashboard"
+	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/secrets"
+	"github.com/secoda-workbench/secoda-workbench/tools"
+)
+
+// TestTraceExplainsTheLastRunFailedOrNot: after a run refused for its key, `trace`
+// puts the failure first with its next step; --json and --list say the same; after a
+// good run, trace --last shows it loaded; an unknown id names the runs there are.
+func TestTraceExplainsTheLastRunFailedOrNot(t *testing.T) {
+	inProject(t)
+	env := simEnv(t)
+	unpaced(t)
+	if code, _, errOut := runCmd(context.Background(), env, "trace"); code == exitOK || !strings.Contains(errOut, "no run has left a trace") {
+		t.Fatalf("trace before any run: exit %d %s", code, errOut)
+	}
+	wrong := map[string]string{"SECODA_API_KEY": env["SECODA_API_KEY"] + "-wrong", "SECODA_API_URL": env["SECODA_API_URL"]}
+	if code, _, _ := runCmd(context.Background(), wrong, "run"); code == exitOK {
+		t.Fatal("a wrong key ran")
+	}
+	code, out, errOut := runCmd(context.Background(), nil, "trace")
+	if code != exitOK || !strings.HasPrefix(strings.SplitN(out, "\n", 2)[1], "Failed at extract: key_rejected") || !strings.Contains(out, "next: ") ||
+		!strings.Contains(out, "FAILED") || strings.Contains(out, env["SECODA_API_KEY"]) {
+		t.Fatalf("trace after a refused key: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runCmd(context.Background(), nil, "trace", "--json")
+	var tr pipeline.Trace
+	if code != exitOK || json.Unmarshal([]byte(out), &tr) != nil || tr.Outcome != pipeline.OutcomeFailed || tr.Error.Kind != "key_rejected" {
+		t.Fatalf("trace --json: exit %d %s", code, out)
+	}
+	if code, out, _ := runCmd(context.Background(), env, "run"); code != exitOK {
+		t.Fatalf("run: %s", out)
+	}
+	code, out, _ = runCmd(context.Background(), nil, "trace", "--last")
+	if code != exitOK || !strings.Contains(out, "LOADED") || !strings.Contains(out, "committed") {
+		t.Fatalf("trace --last after a good run: %s", out)
+	}
+	code, out, _ = runCmd(context.Background(), nil, "trace", "--list")
+	if code != exitOK || !strings.Contains(out, "loaded") || !strings.Contains(out, "key_rejected at extract") {
+		t.Fatalf("trace --list: %s", out)
+	}
+	code, _, errOut = runCmd(context.Background(), nil, "trace", "42")
+	if code == exitOK || !strings.Contains(errOut, tr.RunID) {
+		t.Fatalf("trace of an unknown run: exit %d %s", code, errOut)
+	}
+	if code, _, _ := runCmd(context.Background(), nil, "trace", "42", "--last"); code != exitUsage {
+		t.Fatalf("an id and --last: exit %d", code)
+	}
+}
+
+// TestAFailedRunReadsTheSameEverywhere: `trace --json`, the MCP tool get_run_trace and
+// the dashboard's /api/runs give the same facts of a failed run.
+func TestAFailedRunReadsTheSameEverywhere(t *testing.T) {
+	dir := inProject(t)
+	env := simEnv(t)
+	unpaced(t)
+	wrong := map[string]string{"SECODA_API_KEY": env["SECODA_API_KEY"] + "-wrong", "SECODA_API_URL": env["SECODA_API_URL"]}
+	if code, _, _ := runCmd(context.Background(), wrong, "run"); code == exitOK {
+		t.Fatal("a wrong key ran")
+	}
+	_, out, _ := runCmd(context.Background(), nil, "trace", "--json")
+	var cli pipeline.Trace
+	if err := json.Unmarshal([]byte(out), &cli); err != nil || cli.Error == nil {
+		t.Fatalf("trace --json: %v %s", err, out)
+	}
+
+	d := &tools.Deps{Dir: dir, Getenv: func(string) string { return "" }, Redactor: &secrets.Redactor{}}
+	req := mcpgo.CallToolRequest{}
+	res, err := tools.GetRunTrace(d).Handler(context.Background(), req)
+	if err != nil || res.IsError {
+		t.Fatalf("get_run_trace: %v %+v", err, res)
+	}
+	b, _ := json.Marshal(res.StructuredContent)
+	var tool tools.GetRunTraceOut
+	if err := json.Unmarshal(b, &tool); err != nil || tool.Trace == nil {
+		t.Fatalf("get_run_trace: %v %s", err, b)
+	}
+
+	plan, err := pipeline.LoadProject(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := pipeline.OpenDestination(plan, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := dashboard.New(plan, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	r := httptest.NewRequest("GET", "/api/runs?id="+cli.RunID+"&token="+srv.Token(), nil)
+	r.Host = "127.0.0.1:1"
+	srv.ServeHTTP(rec, r)
+	var dash pipeline.Trace
+	if err := json.Unmarshal(rec.Body.Bytes(), &dash); err != nil {
+		t.Fatalf("/api/runs: %d %v %s", rec.Code, err, rec.Body.String())
+	}
+	for name, got := range map[string]pipeline.Trace{"get_run_trace": *tool.Trace, "the dashboard": dash} {
+		if got.RunID != cli.RunID || got.Outcome != cli.Outcome || got.Error == nil || *got.Error != *cli.Error || got.Requests != cli.Requests || len(got.Steps) != len(cli.Steps) {
+			t.Errorf("%s says %+v (%+v), trace says %+v (%+v)", name, got, got.Error, cli, cli.Error)
+		}
+	}
+}
