@@ -151,8 +151,11 @@ func TestToolsAreListedWithTheirHints(t *testing.T) {
 			t.Errorf("%s has no output schema", tool.Name)
 		}
 	}
-	want := []string{"list_endpoints", "inspect_credentials", "scaffold_config", "validate_config", "preview_endpoint", "run_pipeline",
-		"pipeline_status", "list_tables", "get_table_schema", "preview_table", "get_row_counts", "export_schema", "query_dataset"}
+	// Every tool of tools.All, the one list, and nothing else.
+	var want []string
+	for _, tool := range tools.All(&tools.Deps{}) {
+		want = append(want, tool.Def.Name)
+	}
 	slices.Sort(names) // tools/list answers in name order
 	slices.Sort(want)
 	if !slices.Equal(names, want) {

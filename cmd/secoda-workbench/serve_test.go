@@ -21,6 +21,7 @@ import (
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
+	"github.com/secoda-workbench/secoda-workbench/tools"
 )
 
 var (
@@ -127,7 +128,7 @@ func TestServeOverStdio(t *testing.T) {
 	defer cancel()
 
 	list, err := c.ListTools(ctx, mcpgo.ListToolsRequest{})
-	if err != nil || len(list.Tools) != 13 {
+	if err != nil || len(list.Tools) != len(tools.All(&tools.Deps{})) {
 		t.Fatalf("tools: %v, %d", err, len(list.Tools))
 	}
 	var responses []*mcpgo.CallToolResult
