@@ -39,12 +39,11 @@ import (
 //go:embed web
 var web embed.FS
 
-// Limits of the pages: rows per page of the browser, rows of a SQL answer, loads shown,
+// Limits of the pages: rows per page of the browser, rows of a SQL answer,
 // the time a request may take, and the bytes of a POST's body (a query is far smaller).
 const (
 	PageSize      = 50
 	SQLLimit      = 500
-	LoadsShown    = 20
 	RequestBudget = 30 * time.Second
 	BodyLimit     = 1 << 20
 )
@@ -303,6 +302,8 @@ type cursorRow struct{ Resource, Field, Value string }
 
 type overview struct {
 	page
+	View          *pipeline.View
+	RunsHref      string // the last run's trace, when it failed
 	Loaded        bool
 	Loads         []loadRow
 	Chart         template.HTML
@@ -314,50 +315,39 @@ type overview struct {
 	HealthLines   []string
 }
 
+// overview renders the pipeline's View (pipeline.ReadView), which `status` and
+// pipeline_status render too.
 func (s *Server) overview(ctx context.Context) (*overview, error) {
 	o := &overview{page: s.page("Overview")}
-	stored, err := s.dest.ReadStored(ctx, s.plan.PipelineName)
+	v, err := pipeline.ReadView(ctx, s.plan, s.dest, s.plan.Dir)
 	if err != nil {
 		return nil, err
 	}
-	var state *pipeline.State
-	if stored.Schema != nil {
-		if state, err = pipeline.ParseState(s.plan, stored.State); err != nil {
-			return nil, err
-		}
+	o.View, o.Health, o.HealthLines = v, v.Health, v.Health.Lines()
+	if len(v.Runs) > 0 && v.Runs[0].Error != "" {
+		r := v.Runs[0]
+		o.HealthLines = append(o.HealthLines, fmt.Sprintf("The last run (%s) %s: %s. %s.", r.RunID, strings.ToUpper(r.Outcome), r.Error, r.Next))
+		o.RunsHref = s.link("/runs", url.Values{"id": {r.RunID}})
 	}
-	if o.Health, err = pipeline.ReadHealth(s.plan, state); err != nil {
-		return nil, err
-	}
-	o.HealthLines = o.Health.Lines()
-	if stored.Schema == nil {
+	if !v.Loaded {
 		return o, nil
 	}
-	o.Loaded, o.SchemaVersion = true, stored.Schema.Version
-	for res, fields := range state.Cursors() {
-		for f, v := range fields {
-			o.Cursors = append(o.Cursors, cursorRow{res, f, v})
+	o.Loaded, o.SchemaVersion, o.TableCount, o.TotalRows = true, v.SchemaVersion, v.DataTables, v.DataRows
+	for res, fields := range v.Cursors {
+		for f, val := range fields {
+			o.Cursors = append(o.Cursors, cursorRow{res, f, val})
 		}
 	}
 	sort.Slice(o.Cursors, func(i, j int) bool { return o.Cursors[i].Resource < o.Cursors[j].Resource })
-	loads, err := s.dest.Loads(ctx, LoadsShown)
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range loads {
-		lr := loadRow{LoadID: l.LoadID, Status: "loaded", Records: l.Records, Requests: l.Requests, Retries: l.Retries, RateLimited: l.RateLimited,
+	for _, l := range v.Loads {
+		lr := loadRow{LoadID: l.LoadID, Status: l.Status, Records: l.Records, Requests: l.Requests, Retries: l.Retries, RateLimited: l.RateLimited,
 			Started: "-", Duration: "-"}
-		if l.Status != 0 {
-			lr.Status = fmt.Sprintf("status %d", l.Status)
-		}
 		if !l.StartedAt.IsZero() {
 			lr.Started = l.StartedAt.Local().Format("2006-01-02 15:04:05")
-			d := l.InsertedAt.Sub(l.StartedAt)
-			lr.seconds, lr.Duration = d.Seconds(), d.Round(10*time.Millisecond).String()
+			lr.seconds = l.Seconds
+			lr.Duration = time.Duration(l.Seconds * float64(time.Second)).Round(10 * time.Millisecond).String()
 		}
-		var rows map[string]int64
-		_ = json.Unmarshal([]byte(l.RowsJSON), &rows)
-		for t, n := range rows {
+		for t, n := range l.Rows {
 			lr.Rows = append(lr.Rows, tableRows{t, n})
 			lr.total += n
 		}
@@ -370,16 +360,6 @@ func (s *Server) overview(ctx context.Context) (*overview, error) {
 		points = append(points, loadPoint{Label: shortLoad(l.LoadID), Rows: l.total, Seconds: l.seconds})
 	}
 	o.Chart = loadChart(points)
-	counts, err := s.dest.TableRows(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for t, n := range counts {
-		if !dest.IsSystemTable(t) {
-			o.TableCount++
-			o.TotalRows += n
-		}
-	}
 	return o, nil
 }
 
@@ -696,8 +676,9 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
 		Cursors []map[string]string `json:"cursors"`
 		Tables  int                 `json:"tables"`
 		Rows    int64               `json:"rows"`
+		Runs    []pipeline.RunView  `json:"runs"`
 		*pipeline.Health
-	}{Loaded: o.Loaded, Tables: o.TableCount, Rows: o.TotalRows, Loads: []load{}, Cursors: []map[string]string{}, Health: o.Health}
+	}{Loaded: o.Loaded, Tables: o.TableCount, Rows: o.TotalRows, Loads: []load{}, Cursors: []map[string]string{}, Runs: o.View.Runs, Health: o.Health}
 	for _, l := range o.Loads {
 		out.Loads = append(out.Loads, load{l.LoadID, l.Status, l.Started, l.seconds, l.Records, l.Rows, l.Retries, l.RateLimited})
 	}

@@ -174,8 +174,8 @@ func TestRunQueryStatus(t *testing.T) {
 		t.Fatalf("status: exit %d\n%s", code, out)
 	}
 	code, out, _ = runCmd(context.Background(), nil, "status", "--json")
-	var rep statusReport
-	if code != exitOK || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Loads) != 1 || rep.Tables["resource_catalog"] != 201 {
+	var rep pipeline.View
+	if code != exitOK || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Loads) != 1 || rep.RowCounts["resource_catalog"] != 201 {
 		t.Fatalf("status --json: exit %d, %s", code, out)
 	}
 }
@@ -263,7 +263,7 @@ func TestAnIncompleteRunExitsThree(t *testing.T) {
 		t.Fatalf("status: exit %d\n%s", code, out)
 	}
 	code, out, _ = runCmd(context.Background(), nil, "status", "--json")
-	var rep statusReport
+	var rep pipeline.View
 	if code != exitOK || json.Unmarshal([]byte(out), &rep) != nil || rep.Health == nil || len(rep.Incomplete["resource_catalog"]) != 1 || rep.Partitions["resource_catalog"] < 3 {
 		t.Fatalf("status --json: exit %d, %s", code, out)
 	}

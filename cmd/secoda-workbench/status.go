@@ -2,47 +2,18 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
-	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 )
-
-// statusReport is what `status` shows.
-type statusReport struct {
-	Pipeline    string                       `json:"pipeline_name"`
-	Dataset     string                       `json:"dataset_name"`
-	Destination string                       `json:"destination"`
-	Config      string                       `json:"config"`
-	Resources   []string                     `json:"resources"`
-	Loaded      bool                         `json:"loaded"`
-	Loads       []loadReport                 `json:"loads"`
-	Tables      map[string]int64             `json:"row_counts"`
-	Cursors     map[string]map[string]string `json:"cursors"`
-	SchemaVer   int                          `json:"schema_version"`
-	*pipeline.Health
-}
-
-type loadReport struct {
-	LoadID       string          `json:"load_id"`
-	Status       string          `json:"status"`
-	StartedAt    time.Time       `json:"started_at,omitzero"`
-	FinishedAt   time.Time       `json:"finished_at"`
-	Records      int64           `json:"records"`
-	Requests     int64           `json:"requests"`
-	Retries      int64           `json:"retries"`
-	RateLimited  int64           `json:"rate_limited"`
-	ServerErrors int64           `json:"server_errors"`
-	Rows         json.RawMessage `json:"rows"`
-}
 
 func newStatusCmd(a *app) *cobra.Command {
 	io := a.io
@@ -73,71 +44,37 @@ func newStatusCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-func buildStatus(cmd *cobra.Command, a *app, plan *pipeline.Plan) (*statusReport, error) {
-	ctx := cmd.Context()
-	dst, err := a.destination(ctx, plan)
+// buildStatus reads the pipeline's View (pipeline.ReadView), which pipeline_status and
+// the dashboard's overview render too.
+func buildStatus(cmd *cobra.Command, a *app, plan *pipeline.Plan) (*pipeline.View, error) {
+	dst, err := a.destination(cmd.Context(), plan)
 	if err != nil {
 		return nil, err
 	}
-	rep := &statusReport{Pipeline: plan.PipelineName, Dataset: plan.DatasetName, Destination: plan.Destination(cwd()),
-		Config: relPath(plan.File), Tables: map[string]int64{}, Cursors: map[string]map[string]string{}}
-	for _, r := range plan.Resources {
-		rep.Resources = append(rep.Resources, r.Name)
-	}
-	stored, err := dst.ReadStored(ctx, plan.PipelineName)
-	if err != nil {
-		return nil, err
-	}
-	var state *pipeline.State
-	if stored.Schema != nil {
-		if state, err = pipeline.ParseState(plan, stored.State); err != nil {
-			return nil, err
-		}
-	}
-	if rep.Health, err = pipeline.ReadHealth(plan, state); err != nil {
-		return nil, err
-	}
-	if stored.Schema == nil {
-		return rep, nil
-	}
-	rep.Loaded = true
-	rep.SchemaVer = stored.Schema.Version
-	rep.Cursors = state.Cursors()
-	loads, err := dst.Loads(ctx, 10)
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range loads {
-		st := "loaded"
-		if l.Status != 0 {
-			st = fmt.Sprintf("status %d", l.Status)
-		}
-		rep.Loads = append(rep.Loads, loadReport{LoadID: l.LoadID, Status: st, StartedAt: l.StartedAt, FinishedAt: l.InsertedAt,
-			Records: l.Records, Requests: l.Requests, Retries: l.Retries, RateLimited: l.RateLimited, ServerErrors: l.ServerErrors,
-			Rows: json.RawMessage(l.RowsJSON)})
-	}
-	if rep.Tables, err = dst.TableRows(ctx); err != nil && !errors.Is(err, dest.ErrNoData) {
-		return nil, err
-	}
-	return rep, nil
+	return pipeline.ReadView(cmd.Context(), plan, dst, cwd())
 }
 
-func writeStatus(io *ioStreams, rep *statusReport) {
+func writeStatus(io *ioStreams, rep *pipeline.View) {
 	fmt.Fprintf(io.Out, "Pipeline %s, dataset %s in %s (config %s)\n", rep.Pipeline, rep.Dataset, rep.Destination, rep.Config)
 	for _, l := range rep.Health.Lines() {
 		fmt.Fprintln(io.Out, l)
+	}
+	if len(rep.Runs) > 0 && rep.Runs[0].Error != "" {
+		r := rep.Runs[0]
+		fmt.Fprintf(io.Out, "The last run (%s, %s) %s: %s. Next: %s. `secoda-workbench trace` shows what it did.\n",
+			r.RunID, r.StartedAt.Local().Format("2006-01-02 15:04:05"), strings.ToUpper(r.Outcome), r.Error, r.Next)
 	}
 	if !rep.Loaded {
 		fmt.Fprintln(io.Out, "Nothing loaded yet: run `secoda-workbench run`.")
 		return
 	}
-	fmt.Fprintf(io.Out, "\nLast loads (schema version %d):\n", rep.SchemaVer)
+	fmt.Fprintf(io.Out, "\nLast loads (schema version %d):\n", rep.SchemaVersion)
 	tw := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  LOAD ID\tSTATUS\tFINISHED\tDURATION\tRECORDS\tREQUESTS\tRETRIES\t429s")
 	for _, l := range rep.Loads {
 		dur := "-"
-		if !l.StartedAt.IsZero() {
-			dur = l.FinishedAt.Sub(l.StartedAt).Round(10 * time.Millisecond).String()
+		if l.Seconds > 0 {
+			dur = time.Duration(l.Seconds * float64(time.Second)).Round(10 * time.Millisecond).String()
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", l.LoadID, l.Status, l.FinishedAt.Local().Format("2006-01-02 15:04:05"), dur,
 			l.Records, l.Requests, l.Retries, l.RateLimited)
@@ -145,13 +82,13 @@ func writeStatus(io *ioStreams, rep *statusReport) {
 	tw.Flush()
 	fmt.Fprintln(io.Out, "\nRow counts:")
 	var names []string
-	for n := range rep.Tables {
+	for n := range rep.RowCounts {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	tw = tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
 	for _, n := range names {
-		fmt.Fprintf(tw, "  %s\t%d\n", n, rep.Tables[n])
+		fmt.Fprintf(tw, "  %s\t%d\n", n, rep.RowCounts[n])
 	}
 	tw.Flush()
 	if len(rep.Partitions) > 0 {

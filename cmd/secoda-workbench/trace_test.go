@@ -113,3 +113,81 @@ func TestAFailedRunReadsTheSameEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusPipelineStatusAndTheOverviewAgree: the three read one View, so after two
+// loads and a failed run they name the same loads, rows, cursors and last run.
+func TestStatusPipelineStatusAndTheOverviewAgree(t *testing.T) {
+	dir := inProject(t)
+	env := simEnv(t)
+	unpaced(t)
+	for range 2 {
+		if code, out, _ := runCmd(context.Background(), env, "run", "--full-refresh"); code != exitOK {
+			t.Fatalf("run: %s", out)
+		}
+	}
+	wrong := map[string]string{"SECODA_API_KEY": env["SECODA_API_KEY"] + "-wrong", "SECODA_API_URL": env["SECODA_API_URL"]}
+	runCmd(context.Background(), wrong, "run")
+
+	_, out, _ := runCmd(context.Background(), nil, "status", "--json")
+	var cli pipeline.View
+	if err := json.Unmarshal([]byte(out), &cli); err != nil {
+		t.Fatalf("status --json: %v %s", err, out)
+	}
+	d := &tools.Deps{Dir: dir, Getenv: func(string) string { return "" }, Redactor: &secrets.Redactor{}}
+	res, err := tools.PipelineStatus(d).Handler(context.Background(), mcpgo.CallToolRequest{})
+	if err != nil || res.IsError {
+		t.Fatalf("pipeline_status: %v %+v", err, res)
+	}
+	b, _ := json.Marshal(res.StructuredContent)
+	var tool tools.PipelineStatusOut
+	if err := json.Unmarshal(b, &tool); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := pipeline.LoadProject(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := pipeline.OpenDestination(plan, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := dashboard.New(plan, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	r := httptest.NewRequest("GET", "/api/overview?token="+srv.Token(), nil)
+	r.Host = "127.0.0.1:1"
+	srv.ServeHTTP(rec, r)
+	var dash struct {
+		Loaded bool
+		Loads  []struct {
+			LoadID  string `json:"load_id"`
+			Records int64
+		}
+		Rows int64
+		Runs []pipeline.RunView
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &dash); err != nil {
+		t.Fatalf("/api/overview: %v %s", err, rec.Body.String())
+	}
+
+	if len(cli.Loads) != 2 || len(cli.Runs) != 3 || cli.Runs[0].Error == "" || cli.DataRows == 0 {
+		t.Fatalf("status: %d loads, %d runs, last %+v, %d rows", len(cli.Loads), len(cli.Runs), cli.Runs, cli.DataRows)
+	}
+	if len(tool.Loads) != len(cli.Loads) || len(dash.Loads) != len(cli.Loads) || tool.DataRows != cli.DataRows || dash.Rows != cli.DataRows ||
+		len(tool.Runs) != len(cli.Runs) || len(dash.Runs) != len(cli.Runs) || tool.Runs[0] != cli.Runs[0] || dash.Runs[0] != cli.Runs[0] {
+		t.Fatalf("they disagree:\nstatus %+v\npipeline_status %+v\noverview %+v", cli, tool.View, dash)
+	}
+	for i, l := range cli.Loads {
+		if tool.Loads[i].LoadID != l.LoadID || dash.Loads[i].LoadID != l.LoadID || tool.Loads[i].Records != l.Records || dash.Loads[i].Records != l.Records {
+			t.Fatalf("load %d: status %+v, pipeline_status %+v, overview %+v", i, l, tool.Loads[i], dash.Loads[i])
+		}
+	}
+	if !strings.Contains(tool.Next, "get_run_trace") {
+		t.Fatalf("pipeline_status's next step after a failed run: %q", tool.Next)
+	}
+	if _, text, _ := runCmd(context.Background(), nil, "status"); !strings.Contains(text, "`secoda-workbench trace` shows what it did") {
+		t.Fatalf("status after a failed run:\n%s", text)
+	}
+}
