@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/secoda-workbench/secoda-workbench/tools"
 )
 
 //go:embed files/rules.md
@@ -67,9 +69,17 @@ var secretFiles = []string{".dlt/secrets.toml"}
 // dataFiles are what a run writes into the project.
 var dataFiles = []string{"secoda.duckdb", "secoda.duckdb.wal", "secoda.duckdb.tmp/", ".secoda-workbench/"}
 
-// readOnlyTools are allowed without asking in Claude Code.
-var readOnlyTools = []string{"list_endpoints", "inspect_credentials", "validate_config", "preview_endpoint", "pipeline_status",
-	"list_tables", "get_table_schema", "preview_table", "get_row_counts", "export_schema", "query_dataset"}
+// readOnlyTools are allowed without asking in Claude Code: every tool of tools.All,
+// the server's one list, that writes nothing.
+var readOnlyTools = func() []string {
+	var names []string
+	for _, t := range tools.All(&tools.Deps{}) {
+		if !t.Writes() {
+			names = append(names, t.Def.Name)
+		}
+	}
+	return names
+}()
 
 // edit is one file's change: compute turns the current content (nil when the file does
 // not exist) into the new one.

@@ -76,6 +76,10 @@ func All(d *Deps) []Tool {
 		GetRowCounts(d),
 		ExportSchema(d),
 		QueryDataset(d),
+		SearchCatalog(d),
+		DescribeResource(d),
+		GetLineage(d),
+		CatalogReport(d),
 	}
 }
 
