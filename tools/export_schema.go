@@ -20,7 +20,7 @@ type ExportSchemaOut struct {
 	Format    string `json:"format"`
 	Schema    string `json:"schema" jsonschema:"the schema in that format"`
 	Tables    int    `json:"tables" jsonschema:"how many tables it describes"`
-	Truncated bool   `json:"truncated" jsonschema:"the text was cut at 20000 characters; get_table_schema gives each table in full"`
+	Truncated bool   `json:"truncated" jsonschema:"the text was cut at the bound of a tool's text (16 kB); get_table_schema gives each table in full"`
 }
 
 // ExportSchema writes the dataset's schema as a diagram, DBML or JSON.
@@ -31,7 +31,7 @@ func ExportSchema(d *Deps) Tool {
 		Def: define[ExportSchemaIn, ExportSchemaOut]("export_schema",
 			"Export the loaded dataset's schema (every data table with its columns and types, and how child tables hang from their "+
 				"parents) as a Mermaid erDiagram (default), DBML (Ref: child._dlt_parent_id > parent._dlt_id), or the stored schema "+
-				"as JSON. Cut at 20000 characters; get_table_schema gives one table in full.", h),
+				"as JSON. Cut at 16 kB; get_table_schema gives one table in full.", h),
 		Handler: handle(func(ctx context.Context, _ mcp.CallToolRequest, in ExportSchemaIn) (ExportSchemaOut, string, error) {
 			format := in.Format
 			if format == "" {
@@ -71,7 +71,7 @@ func SchemaMermaid(ctx context.Context, d *Deps) (string, error) {
 }
 
 // schemaCutNote ends a schema cut at MaxText.
-var schemaCutNote = fmt.Sprintf("\n(cut at %d characters; get_table_schema gives each table in full)\n", MaxText)
+var schemaCutNote = fmt.Sprintf("\n(cut at %d kB; get_table_schema gives each table in full)\n", MaxText>>10)
 
 // exportSchema writes the schema in a format, cut at MaxText.
 func exportSchema(schema *normalize.Schema, format, dataset string) ExportSchemaOut {

@@ -50,7 +50,7 @@ func PreviewTable(d *Deps) Tool {
 				return QueryResult{}, "", err
 			}
 			return queryResult(res, "markdown", fmt.Sprintf("raise limit (at most %d), or page with query_dataset: SELECT * FROM %s LIMIT %d OFFSET %d",
-				MaxRowLimit, sqlName(in.Table), limit, limit))
+				MaxRowLimit, sqlName(in.Table), limit, limit), in.Limit == 0)
 		}),
 	}
 }

@@ -91,7 +91,7 @@ func QueryDataset(d *Deps) Tool {
 			if err != nil {
 				return QueryResult{}, "", err
 			}
-			return queryResult(res, format, fmt.Sprintf("raise limit (at most %d) or narrow the query with WHERE, LIMIT and OFFSET", MaxRowLimit))
+			return queryResult(res, format, fmt.Sprintf("raise limit (at most %d) or narrow the query with WHERE, LIMIT and OFFSET", MaxRowLimit), in.Limit == 0)
 		}),
 	}
 }
@@ -107,9 +107,10 @@ func rowLimit(n, def int) (int, error) {
 	return n, nil
 }
 
-// queryResult renders rows for the agent: the structured rows, fitted to
-// MaxStructured, and a text in the asked format.
-func queryResult(res *dest.QueryResult, format, more string) (QueryResult, string, error) {
+// queryResult renders rows for the agent: the structured rows, fitted to MaxStructured
+// (DefaultResponseBytes when the call left the limit to the tool), and a text in the
+// asked format.
+func queryResult(res *dest.QueryResult, format, more string, defaultLimit bool) (QueryResult, string, error) {
 	out := QueryResult{Columns: res.Columns, Types: res.Types, Rows: table.Objects(res.Columns, res.Rows), RowCount: len(res.Rows),
 		Truncated: res.Truncated, CutCells: res.CutCells}
 	if out.Columns == nil {
@@ -118,8 +119,15 @@ func queryResult(res *dest.QueryResult, format, more string) (QueryResult, strin
 	if out.Types == nil {
 		out.Types = []string{}
 	}
-	if n := fitRows(&out); n < len(res.Rows) {
+	budget := MaxStructured
+	if defaultLimit {
+		budget = DefaultResponseBytes
+	}
+	if n := fitRows(&out, budget); n < len(res.Rows) {
 		res = &dest.QueryResult{Columns: res.Columns, Types: res.Types, Rows: res.Rows[:n], Truncated: true}
+		if defaultLimit {
+			more = fmt.Sprintf("a call without limit returns at most %d kB: pass limit (up to %d) for more rows, or select fewer columns", DefaultResponseBytes>>10, MaxRowLimit)
+		}
 	}
 	var notes []string
 	if out.Truncated {
@@ -154,10 +162,10 @@ func queryResult(res *dest.QueryResult, format, more string) (QueryResult, strin
 	return out, text + "\n(" + note + ")", nil
 }
 
-// fitRows drops rows from the end of out until its JSON fits in MaxStructured (the
+// fitRows drops rows from the end of out until its JSON fits in budget bytes (the
 // column names repeat in every row, which the byte bound of the cells does not
 // count), and returns how many are kept.
-func fitRows(out *QueryResult) int {
+func fitRows(out *QueryResult, budget int) int {
 	size := func(n int) int {
 		c := *out
 		c.Rows = c.Rows[:n]
@@ -165,12 +173,12 @@ func fitRows(out *QueryResult) int {
 		return len(b)
 	}
 	n := len(out.Rows)
-	if size(n) <= MaxStructured {
+	if size(n) <= budget {
 		return n
 	}
 	lo, hi := 0, n // size(lo) fits, size(hi) does not
 	for hi-lo > 1 {
-		if mid := (lo + hi) / 2; size(mid) <= MaxStructured {
+		if mid := (lo + hi) / 2; size(mid) <= budget {
 			lo = mid
 		} else {
 			hi = mid

@@ -161,23 +161,29 @@ func errorResult(err error) *mcp.CallToolResult {
 	return mcp.NewToolResultError(bound(msg))
 }
 
-// MaxText bounds every text a tool returns; MaxStructured its structured content, in
-// bytes of JSON.
+// MaxText bounds every text a tool returns, in bytes; MaxStructured its structured
+// content, in bytes of JSON. DefaultResponseBytes bounds the structured content of a
+// call that leaves the size to the tool (query_dataset and preview_table without a
+// limit): an agent's context is not spent on rows it did not ask for.
 const (
-	MaxText       = 20000
-	MaxStructured = 512 << 10
+	MaxText              = 16 << 10
+	MaxStructured        = 512 << 10
+	DefaultResponseBytes = 16 << 10
 )
 
-// bound cuts a text to MaxText characters and says so.
+// boundNote ends a text bound cut.
+var boundNote = fmt.Sprintf("\n… (cut at %d kB; ask for fewer rows or columns)", MaxText>>10)
+
+// bound cuts a text to MaxText bytes, its note included, and says so.
 func bound(s string) string {
 	if len(s) <= MaxText {
 		return s
 	}
-	cut := MaxText
+	cut := MaxText - len(boundNote)
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
-	return s[:cut] + "\n… (cut at " + fmt.Sprint(MaxText) + " characters; ask for fewer rows or columns)"
+	return s[:cut] + boundNote
 }
 
 // shown quotes a value an agent gave, for an error message, cut to 80 bytes: an
