@@ -1,6 +1,7 @@
 // Package agents is `init --agent`: the files that wire a coding agent (Claude Code,
-// Cursor, Codex) to secoda-workbench's MCP server, its rules and its skill, and keep
-// secrets out of the agent's reach. The texts are real files under files/, embedded.
+// Cursor, Codex) to secoda-workbench's MCP server, its rules, a skill per workflow and
+// the commands that start them, and keep secrets out of the agent's reach. The texts
+// are real files under files/, embedded.
 //
 // It merges and never clobbers: other servers, settings and user text survive byte for
 // byte, JSON and TOML stay valid, managed Markdown and ignore blocks sit between
@@ -9,7 +10,7 @@
 package agents
 
 import (
-	_ "embed"
+	"embed"
 	"fmt"
 	"sort"
 	"strings"
@@ -20,8 +21,8 @@ import (
 //go:embed files/rules.md
 var rules string
 
-//go:embed files/skill.md
-var skill string
+//go:embed files/skills/*.md
+var skillTexts embed.FS
 
 // Agent is a coding agent init knows.
 type Agent string
@@ -48,8 +49,53 @@ func ParseAgent(s string) (Agent, error) {
 // ServerName is the MCP server's name in every agent's config.
 const ServerName = "secoda-workbench"
 
-// SkillName is the workflow skill's folder name.
+// SkillName is the skill that loads a workspace, the first workflow.
 const SkillName = "secoda-pipeline"
+
+// Skill is one workflow written for agents: its steps name the MCP tools and CLI
+// commands to use. Its text is files/skills/<Name>.md.
+type Skill struct {
+	Name string
+	// Description is the front matter's: when to use the skill, which agents choose
+	// skills by.
+	Description string
+	// Summary is the entry command's one line.
+	Summary string
+	Body    string
+}
+
+// Skills are the workflows init installs, each with an entry command where the client
+// has them.
+var Skills = []Skill{
+	skillOf(SkillName,
+		"Use to load a Secoda workspace with secoda-workbench for the first time, or to add endpoints: "+
+			"choose endpoints, check the key, scaffold the config, preview, load, query.",
+		"Load the Secoda workspace into the local dataset, step by step"),
+	skillOf("debug-pipeline",
+		"Use when a secoda-workbench run failed, stopped or was slow: read the run trace, fix the cause "+
+			"(key, rate limit, contract, config, destination), run again and check the status.",
+		"Find why the last pipeline run failed or was slow, fix it and run again"),
+	skillOf("adjust-endpoint",
+		"Use to change what a resource of secoda_pipeline.toml loads: filters, sort, params, partitions, "+
+			"write disposition, primary key, incremental cursor, schema contract, page cap; then preview and load one page.",
+		"Change an endpoint's filter, disposition, cursor or contract, and try it on one page"),
+	skillOf("validate-data",
+		"Use to check the loaded Secoda data: row counts against Secoda's, duplicate ids, incremental cursors, "+
+			"child tables joining their parent, complete loads.",
+		"Check the loaded data: counts against Secoda, duplicates, cursors, child tables"),
+	skillOf("explore-catalog",
+		"Use to answer questions about the loaded Secoda catalog: find a resource, describe it, walk its lineage, "+
+			"report documentation coverage, then query deeper with SQL.",
+		"Find, describe and report on resources of the loaded catalog"),
+}
+
+func skillOf(name, description, summary string) Skill {
+	body, err := skillTexts.ReadFile("files/skills/" + name + ".md")
+	if err != nil {
+		panic(err) // embedded: a missing file is a build mistake
+	}
+	return Skill{Name: name, Description: description, Summary: summary, Body: string(body)}
+}
 
 // Options say how to wire an agent.
 type Options struct {
@@ -92,32 +138,76 @@ type edit struct {
 func (o Options) edits(a Agent) []edit {
 	gitignore := edit{".gitignore", "the DuckDB file and plain-text secrets kept out of git",
 		ignoreBlock(append(append([]string{}, dataFiles...), secretFiles...))}
+	var out []edit
 	switch a {
 	case Claude:
-		return []edit{
-			{".mcp.json", "MCP server", o.jsonServer(claudeEnv)},
-			{"CLAUDE.md", "always-on rules (managed block)", markdownBlock(rules)},
-			{".claude/skills/" + SkillName + "/SKILL.md", "workflow skill", managedFile(skillFile())},
-			{".claude/settings.json", "deny reading secrets; allow the read-only tools", o.claudeSettings()},
-			gitignore,
-		}
+		out = append(out,
+			edit{".mcp.json", "MCP server", o.jsonServer(claudeEnv)},
+			edit{"CLAUDE.md", "always-on rules (managed block)", markdownBlock(rules)})
 	case Cursor:
-		return []edit{
-			{".cursor/mcp.json", "MCP server", o.jsonServer(cursorEnv)},
-			{".cursor/rules/secoda-workbench.mdc", "always-on rules", managedFile(cursorRule())},
-			{".cursor/skills/" + SkillName + "/SKILL.md", "workflow skill", managedFile(skillFile())},
-			{".cursorignore", "secrets kept out of reach", ignoreBlock(secretFiles)},
-			gitignore,
-		}
+		out = append(out,
+			edit{".cursor/mcp.json", "MCP server", o.jsonServer(cursorEnv)},
+			edit{".cursor/rules/secoda-workbench.mdc", "always-on rules", managedFile(cursorRule())})
 	default:
-		return []edit{
-			{".codex/config.toml", "MCP server", o.codexServer()},
-			{"AGENTS.md", "always-on rules (managed block)", markdownBlock(rules)},
-			{".agents/skills/" + SkillName + "/SKILL.md", "workflow skill", managedFile(skillFile())},
-			{".codexignore", "secrets kept out of reach", ignoreBlock(secretFiles)},
-			gitignore,
+		out = append(out,
+			edit{".codex/config.toml", "MCP server", o.codexServer()},
+			edit{"AGENTS.md", "always-on rules (managed block)", markdownBlock(rules)})
+	}
+	for _, s := range Skills {
+		out = append(out, edit{SkillPath(a, s.Name), "workflow skill", managedFile(skillFile(s))})
+	}
+	for _, s := range Skills {
+		if path := CommandPath(a, s.Name); path != "" {
+			out = append(out, edit{path, "entry command /" + s.Name, managedFile(CommandFile(a, s))})
 		}
 	}
+	switch a {
+	case Claude:
+		out = append(out, edit{".claude/settings.json", "deny reading secrets; allow the read-only tools", o.claudeSettings()})
+	case Cursor:
+		out = append(out, edit{".cursorignore", "secrets kept out of reach", ignoreBlock(secretFiles)})
+	default:
+		out = append(out, edit{".codexignore", "secrets kept out of reach", ignoreBlock(secretFiles)})
+	}
+	return append(out, gitignore)
+}
+
+// SkillPath is where an agent reads a skill, relative to the project.
+func SkillPath(a Agent, name string) string {
+	switch a {
+	case Claude:
+		return ".claude/skills/" + name + "/SKILL.md"
+	case Cursor:
+		return ".cursor/skills/" + name + "/SKILL.md"
+	}
+	return ".agents/skills/" + name + "/SKILL.md"
+}
+
+// CommandPath is where an agent reads an entry command, relative to the project; ""
+// for Codex, which has no project commands.
+func CommandPath(a Agent, name string) string {
+	switch a {
+	case Claude:
+		return ".claude/commands/" + name + ".md"
+	case Cursor:
+		return ".cursor/commands/" + name + ".md"
+	}
+	return ""
+}
+
+// CommandFile is a skill's entry command: a prompt that starts the skill. Claude Code
+// reads front matter (description, argument-hint) and puts what the user typed at
+// $ARGUMENTS; Cursor reads plain Markdown and appends what the user typed.
+func CommandFile(a Agent, s Skill) string {
+	start := "Follow the `" + s.Name + "` skill (" + SkillPath(a, s.Name) + ") step by step, with the secoda-workbench MCP tools."
+	switch a {
+	case Claude:
+		return "---\ndescription: \"" + s.Summary + "\"\nargument-hint: \"[what to look at]\"\n---\n\n" +
+			start + "\n\nThe user's request: $ARGUMENTS\n"
+	case Cursor:
+		return "# " + s.Summary + "\n\n" + start + " The user's request follows.\n"
+	}
+	return ""
 }
 
 // claudeEnv and cursorEnv pass the API URL by reference, never a value; the key comes
@@ -140,10 +230,9 @@ func NextStep(a Agent) string {
 		"Store your key once with `secoda-workbench secrets set`."
 }
 
-// skillFile is the skill with its frontmatter.
-func skillFile() string {
-	return "---\nname: " + SkillName + "\ndescription: \"Build, run and debug the Secoda pipeline with the secoda-workbench MCP tools: " +
-		"choose endpoints, check the key, scaffold the config, preview, load, query.\"\n---\n\n" + skill
+// skillFile is a skill with its front matter.
+func skillFile(s Skill) string {
+	return "---\nname: " + s.Name + "\ndescription: \"" + s.Description + "\"\n---\n\n" + s.Body
 }
 
 // cursorRule is the rules as a Cursor rule that always applies.

@@ -97,6 +97,8 @@ func mergedFixtures(a Agent) []fixture {
 			}},
 			{".claude/skills/" + SkillName + "/SKILL.md", []string{"",
 				staleFile("---\nname: " + SkillName + "\ndescription: an older skill\n---\n\nOld steps.\n"), ""}},
+			{".claude/commands/debug-pipeline.md", []string{"",
+				staleFile("---\ndescription: an older command\n---\n\nOld prompt.\n"), ""}},
 			{".claude/settings.json", []string{
 				"{\n  \"$schema\": \"https://json.schemastore.org/claude-code-settings.json\",\n  \"permissions\": {\n    \"allow\": ",
 				"[\"Bash(npm run test:*)\"]",
@@ -136,10 +138,11 @@ func mergedFixtures(a Agent) []fixture {
 	}
 }
 
-// mergedStatus is what init does to each file of mergedFixtures.
+// mergedStatus is what init does to each file of mergedFixtures; the other skills and
+// commands are created.
 var mergedStatus = map[Agent]map[string]Status{
 	Claude: {".mcp.json": Updated, "CLAUDE.md": Updated, ".claude/skills/" + SkillName + "/SKILL.md": Updated,
-		".claude/settings.json": Updated, ".gitignore": Updated},
+		".claude/commands/debug-pipeline.md": Updated, ".claude/settings.json": Updated, ".gitignore": Updated},
 	Cursor: {".cursor/mcp.json": Updated, ".cursor/rules/secoda-workbench.mdc": Created,
 		".cursor/skills/" + SkillName + "/SKILL.md": Created, ".cursorignore": Updated, ".gitignore": Updated},
 	Codex: {".codex/config.toml": Updated, "AGENTS.md": Updated, ".agents/skills/" + SkillName + "/SKILL.md": Created,
@@ -170,14 +173,14 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(changes) != 5 {
-					t.Fatalf("%d changes, want 5", len(changes))
+				if want := 4 + len(Skills) + commands(a); len(changes) != want {
+					t.Fatalf("%d changes, want %d", len(changes), want)
 				}
 				var diffs strings.Builder
 				for _, c := range changes {
 					want := Created
-					if scenario == "merged" {
-						want = mergedStatus[a][c.Path]
+					if st, ok := mergedStatus[a][c.Path]; ok && scenario == "merged" {
+						want = st
 					}
 					if c.Status != want || c.Err != nil {
 						t.Errorf("%s: %s (%v), want %s", c.Path, c.Status, c.Err, want)
@@ -288,8 +291,17 @@ func checkParses(t *testing.T, path string, b []byte) {
 			t.Errorf("%s does not parse as TOML: %v", path, err)
 		}
 	case strings.HasSuffix(path, "SKILL.md"):
-		if !bytes.HasPrefix(b, []byte("---\nname: "+SkillName+"\ndescription: ")) {
-			t.Errorf("%s lacks its front matter: %.80q", path, b)
+		name := filepath.Base(filepath.Dir(path))
+		if !bytes.HasPrefix(b, []byte("---\nname: "+name+"\ndescription: \"Use ")) {
+			t.Errorf("%s lacks its front matter (name %s, a description saying when to use it): %.80q", path, name, b)
+		}
+	case strings.HasPrefix(path, ".claude/commands/"):
+		if !bytes.HasPrefix(b, []byte("---\ndescription: \"")) || !bytes.Contains(b, []byte("$ARGUMENTS")) {
+			t.Errorf("%s lacks its front matter or $ARGUMENTS: %.80q", path, b)
+		}
+	case strings.HasPrefix(path, ".cursor/commands/"):
+		if bytes.Contains(b, []byte("\n---\n")) || !bytes.Contains(b, []byte("\n# ")) {
+			t.Errorf("%s: a Cursor command is plain Markdown with a heading: %.80q", path, b)
 		}
 	case strings.HasSuffix(path, ".mdc"):
 		front, _, ok := strings.Cut(strings.TrimPrefix(string(b), "---\n"), "\n---\n")

@@ -23,14 +23,11 @@ func TestLinkOutsideIsRefused(t *testing.T) {
 		exists  bool   // whether the target exists
 		refused []string
 	}{
-		{".claude to a folder outside", Claude, ".claude", "", true,
-			[]string{".claude/skills/" + SkillName + "/SKILL.md", ".claude/settings.json"}},
-		{".cursor to a folder outside", Cursor, ".cursor", "", true,
-			[]string{".cursor/mcp.json", ".cursor/rules/secoda-workbench.mdc", ".cursor/skills/" + SkillName + "/SKILL.md"}},
+		{".claude to a folder outside", Claude, ".claude", "", true, filesUnder(Claude, ".claude/")},
+		{".cursor to a folder outside", Cursor, ".cursor", "", true, filesUnder(Cursor, ".cursor/")},
 		{".mcp.json to a file outside", Claude, ".mcp.json", "mcp.json", true, []string{".mcp.json"}},
 		{"AGENTS.md to a file outside", Codex, "AGENTS.md", "AGENTS.md", true, []string{"AGENTS.md"}},
-		{".claude to a folder outside that does not exist yet", Claude, ".claude", "claude", false,
-			[]string{".claude/skills/" + SkillName + "/SKILL.md", ".claude/settings.json"}},
+		{".claude to a folder outside that does not exist yet", Claude, ".claude", "claude", false, filesUnder(Claude, ".claude/")},
 		{".codex to a folder outside that does not exist yet", Codex, ".codex", "codex", false, []string{".codex/config.toml"}},
 	}
 	for _, tt := range tests {
@@ -70,6 +67,18 @@ func TestLinkOutsideIsRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// filesUnder are the files init writes for an agent under a folder, in its order:
+// the skills, the commands, and the rest.
+func filesUnder(a Agent, folder string) []string {
+	var out []string
+	for _, e := range testOptions.edits(a) {
+		if strings.HasPrefix(e.path, folder) {
+			out = append(out, e.path)
+		}
+	}
+	return out
 }
 
 // TestProjectThroughLink: a project reached through a symbolic link is the folder the
