@@ -2,15 +2,20 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/secoda-workbench/secoda-workbench/dashboard"
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 	"github.com/secoda-workbench/secoda-workbench/secrets"
 	"github.com/secoda-workbench/secoda-workbench/tools"
 )
@@ -75,37 +80,15 @@ func TestAFailedRunReadsTheSameEverywhere(t *testing.T) {
 		t.Fatalf("trace --json: %v %s", err, out)
 	}
 
-	d := &tools.Deps{Dir: dir, Getenv: func(string) string { return "" }, Redactor: &secrets.Redactor{}}
-	req := mcpgo.CallToolRequest{}
-	res, err := tools.GetRunTrace(d).Handler(context.Background(), req)
-	if err != nil || res.IsError {
-		t.Fatalf("get_run_trace: %v %+v", err, res)
-	}
-	b, _ := json.Marshal(res.StructuredContent)
 	var tool tools.GetRunTraceOut
-	if err := json.Unmarshal(b, &tool); err != nil || tool.Trace == nil {
-		t.Fatalf("get_run_trace: %v %s", err, b)
+	callToolIn(t, dir, tools.GetRunTrace, &tool)
+	if tool.Trace == nil {
+		t.Fatal("get_run_trace gave no trace")
 	}
-
-	plan, err := pipeline.LoadProject(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := pipeline.OpenDestination(plan, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := dashboard.New(plan, dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := httptest.NewRecorder()
-	r := httptest.NewRequest("GET", "/api/runs?id="+cli.RunID+"&token="+srv.Token(), nil)
-	r.Host = "127.0.0.1:1"
-	srv.ServeHTTP(rec, r)
+	body := dashboardGet(t, dir, "/api/runs?id="+cli.RunID)
 	var dash pipeline.Trace
-	if err := json.Unmarshal(rec.Body.Bytes(), &dash); err != nil {
-		t.Fatalf("/api/runs: %d %v %s", rec.Code, err, rec.Body.String())
+	if err := json.Unmarshal(body, &dash); err != nil {
+		t.Fatalf("/api/runs: %v %s", err, body)
 	}
 	for name, got := range map[string]pipeline.Trace{"get_run_trace": *tool.Trace, "the dashboard": dash} {
 		if got.RunID != cli.RunID || got.Outcome != cli.Outcome || got.Error == nil || *got.Error != *cli.Error || got.Requests != cli.Requests || len(got.Steps) != len(cli.Steps) {
@@ -133,32 +116,9 @@ func TestStatusPipelineStatusAndTheOverviewAgree(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &cli); err != nil {
 		t.Fatalf("status --json: %v %s", err, out)
 	}
-	d := &tools.Deps{Dir: dir, Getenv: func(string) string { return "" }, Redactor: &secrets.Redactor{}}
-	res, err := tools.PipelineStatus(d).Handler(context.Background(), mcpgo.CallToolRequest{})
-	if err != nil || res.IsError {
-		t.Fatalf("pipeline_status: %v %+v", err, res)
-	}
-	b, _ := json.Marshal(res.StructuredContent)
 	var tool tools.PipelineStatusOut
-	if err := json.Unmarshal(b, &tool); err != nil {
-		t.Fatal(err)
-	}
-	plan, err := pipeline.LoadProject(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := pipeline.OpenDestination(plan, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := dashboard.New(plan, dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := httptest.NewRecorder()
-	r := httptest.NewRequest("GET", "/api/overview?token="+srv.Token(), nil)
-	r.Host = "127.0.0.1:1"
-	srv.ServeHTTP(rec, r)
+	callToolIn(t, dir, tools.PipelineStatus, &tool)
+	body := dashboardGet(t, dir, "/api/overview")
 	var dash struct {
 		Loaded bool
 		Loads  []struct {
@@ -168,8 +128,8 @@ func TestStatusPipelineStatusAndTheOverviewAgree(t *testing.T) {
 		Rows int64
 		Runs []pipeline.RunView
 	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &dash); err != nil {
-		t.Fatalf("/api/overview: %v %s", err, rec.Body.String())
+	if err := json.Unmarshal(body, &dash); err != nil {
+		t.Fatalf("/api/overview: %v %s", err, body)
 	}
 
 	if len(cli.Loads) != 2 || len(cli.Runs) != 3 || cli.Runs[0].Error == "" || cli.DataRows == 0 {
@@ -190,4 +150,89 @@ func TestStatusPipelineStatusAndTheOverviewAgree(t *testing.T) {
 	if _, text, _ := runCmd(context.Background(), nil, "status"); !strings.Contains(text, "`secoda-workbench trace` shows what it did") {
 		t.Fatalf("status after a failed run:\n%s", text)
 	}
+}
+
+// callToolIn calls one tool of the project in dir, as the MCP server would, and decodes
+// its structured content into out.
+func callToolIn(t *testing.T, dir string, tool func(*tools.Deps) tools.Tool, out any) {
+	t.Helper()
+	d := &tools.Deps{Dir: dir, Getenv: func(string) string { return "" }, Redactor: &secrets.Redactor{}}
+	res, err := tool(d).Handler(context.Background(), mcpgo.CallToolRequest{})
+	if err != nil || res.IsError {
+		t.Fatalf("the tool: %v %+v", err, res)
+	}
+	b, _ := json.Marshal(res.StructuredContent)
+	if err := json.Unmarshal(b, out); err != nil {
+		t.Fatalf("the tool's result: %v %s", err, b)
+	}
+}
+
+// dashboardGet is the body of a GET of the dashboard of the project in dir.
+func dashboardGet(t *testing.T, dir, path string) []byte {
+	t.Helper()
+	plan, err := pipeline.LoadProject(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := pipeline.OpenDestination(plan, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := dashboard.New(plan, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	rec := httptest.NewRecorder()
+	r := httptest.NewRequest("GET", path+sep+"token="+srv.Token(), nil)
+	r.Host = "127.0.0.1:1"
+	srv.ServeHTTP(rec, r)
+	return rec.Body.Bytes()
+}
+
+// TestAQuestionAboutTheCatalogInThreeCalls: from an empty folder with a key, an agent
+// answers "which resources are about customers?" in three tool calls of the server:
+// scaffold_config, run_pipeline, search_catalog (the issue asks for four at most).
+func TestAQuestionAboutTheCatalogInThreeCalls(t *testing.T) {
+	key := newKeyHex(t)
+	sim, _ := simulator.New(simulator.Options{Seed: 3, APIKeys: []string{key}})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	env := []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "SECODA_API_KEY=" + key, "SECODA_API_URL=" + srv.URL + "/api/v1"}
+	c, stderr := stdioServer(t, t.TempDir(), env)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	calls := 0
+	must := func(name string, args map[string]any) *mcpgo.CallToolResult {
+		t.Helper()
+		calls++
+		res, err := callTool(ctx, c, name, args)
+		if err != nil || res.IsError {
+			t.Fatalf("%s: %v %s (stderr %s)", name, err, resultText(res), stderr.String())
+		}
+		return res
+	}
+	must("scaffold_config", map[string]any{"resources": []string{"resource_catalog"}})
+	must("run_pipeline", nil)
+	res := must("search_catalog", map[string]any{"query": "customer"})
+	b, _ := json.Marshal(res.StructuredContent)
+	var out tools.SearchCatalogOut
+	if err := json.Unmarshal(b, &out); err != nil || len(out.Results) == 0 || !strings.Contains(strings.ToLower(out.Results[0].Title), "customer") {
+		t.Fatalf("the answer: %v %s", err, b)
+	}
+	if calls > 4 {
+		t.Fatalf("%d calls to the first answer", calls)
+	}
+	t.Logf("%d tool calls from an empty folder to the answer (%s: %s)", calls, out.Results[0].ID, out.Results[0].Title)
+}
+
+// newKeyHex is a fresh key for a test's simulator.
+func newKeyHex(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
