@@ -147,6 +147,7 @@ type tracer struct {
 	endpoints map[string]string // endpoint path → resource
 	normalize func() time.Duration
 	requests  func() int64 // the run's requests so far, once its client exists
+	written   time.Time    // when the trace was last written
 }
 
 // newTracer starts the trace of a run of plan.
@@ -202,10 +203,23 @@ func (tr *tracer) resource(name string) *TraceResource {
 	return nil
 }
 
-// observe takes a progress event of the run.
+// TraceEvery is how often a running run's trace is written again, as its pages come:
+// `trace --last` on a long run shows how far it has got.
+var TraceEvery = 5 * time.Second
+
+// observe takes a progress event of the run, and writes the trace again when
+// TraceEvery has passed since it was last written.
 func (tr *tracer) observe(p Progress) {
 	tr.mu.Lock()
-	defer tr.mu.Unlock()
+	due := tr.haveWork && time.Since(tr.written) >= TraceEvery
+	tr.observeLocked(p)
+	tr.mu.Unlock()
+	if due {
+		tr.write()
+	}
+}
+
+func (tr *tracer) observeLocked(p Progress) {
 	if p.Retry != nil {
 		e := p.Retry
 		tr.t.Retries++
@@ -367,6 +381,7 @@ func (tr *tracer) write() {
 	b, err := json.MarshalIndent(tr.t, "", "  ")
 	work := tr.work
 	name := tr.t.RunID + ".json"
+	tr.written = time.Now()
 	tr.mu.Unlock()
 	if err != nil {
 		return

@@ -188,3 +188,24 @@ func TestTracesAreBounded(t *testing.T) {
 		t.Fatal("the oldest trace was kept")
 	}
 }
+
+// TestARunningRunsTraceShowsHowFarItHasGot: written again as pages come, the trace of
+// a run still going names its pages (here read from inside the run's own progress).
+func TestARunningRunsTraceShowsHowFarItHasGot(t *testing.T) {
+	every := pipeline.TraceEvery
+	pipeline.TraceEvery = 0
+	t.Cleanup(func() { pipeline.TraceEvery = every })
+	p := newProject(t, simulator.Options{Seed: 3}, "[resources.resource_catalog]\n")
+	var seen *pipeline.Trace
+	_, err := pipeline.Run(context.Background(), p.plan, pipeline.RunOptions{APIKey: p.key, BaseBackoff: time.Millisecond, Progress: func(pr pipeline.Progress) {
+		if seen == nil && pr.Retry == nil && pr.Pages >= 3 {
+			seen, _ = pipeline.FindTrace(p.plan, "")
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen == nil || seen.Outcome != pipeline.OutcomeRunning || seen.Resources[0].Pages < 2 {
+		t.Fatalf("the trace while the run went on: %+v", seen)
+	}
+}
