@@ -116,8 +116,9 @@ var secretFiles = []string{".dlt/secrets.toml"}
 var dataFiles = []string{"secoda.duckdb", "secoda.duckdb.wal", "secoda.duckdb.tmp/", ".secoda-workbench/"}
 
 // readOnlyTools are allowed without asking in Claude Code: every tool of tools.All,
-// the server's one list, that writes nothing.
-var readOnlyTools = func() []string {
+// the server's one list, that writes nothing. A function, not a variable: building the
+// tools' schemas is work that every command's start-up would pay for.
+func readOnlyTools() []string {
 	var names []string
 	for _, t := range tools.All(&tools.Deps{}) {
 		if !t.Writes() {
@@ -125,7 +126,7 @@ var readOnlyTools = func() []string {
 		}
 	}
 	return names
-}()
+}
 
 // edit is one file's change: compute turns the current content (nil when the file does
 // not exist) into the new one.

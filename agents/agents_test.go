@@ -375,7 +375,7 @@ func checkSettings(t *testing.T, dir string, fixtures []fixture) {
 	want := perms{
 		Deny: []string{"Read(./.dlt/secrets.toml)", "Read(~/.config/secoda-workbench/insecure-credentials.toml)"},
 	}
-	for _, tool := range readOnlyTools {
+	for _, tool := range readOnlyTools() {
 		want.Allow = append(want.Allow, "mcp__secoda-workbench__"+tool)
 	}
 	if len(fixtures) > 0 { // merged: the user had these, and one of init's deny rules

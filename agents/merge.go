@@ -199,7 +199,7 @@ func (o Options) claudeSettings() func(old []byte, force bool) ([]byte, error) {
 			deny = append(deny, "Read("+claudePath(o.InsecureFile)+")")
 		}
 		var allow []string
-		for _, t := range readOnlyTools {
+		for _, t := range readOnlyTools() {
 			allow = append(allow, "mcp__"+ServerName+"__"+t)
 		}
 		if err := checkJSON(old); err != nil {

@@ -790,7 +790,7 @@ func (s *Server) runs(id string) (*runsPage, error) {
 		rp.Trace, rp.Text = t, t.Text()
 		return rp, nil
 	}
-	traces, err := pipeline.Traces(s.plan)
+	traces, err := pipeline.Traces(s.plan, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -825,7 +825,7 @@ func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, t)
 		return
 	}
-	traces, err := pipeline.Traces(s.plan)
+	traces, err := pipeline.Traces(s.plan, 0)
 	if err != nil {
 		apiError(w, err)
 		return

@@ -429,9 +429,11 @@ func traceName(name string) bool {
 	return ok && id != "" && strings.Trim(id, "0123456789.") == ""
 }
 
-// Traces are the project's traces, newest first, each read whole: a trace left
-// running whose run no longer holds the lock is shown as interrupted.
-func Traces(plan *Plan) ([]Trace, error) {
+// Traces are the project's traces, newest first, the most newest (0: all), each read
+// whole: a trace left running whose run no longer holds the lock is shown as
+// interrupted. Only the files asked for are read: the overview, which wants 10, does
+// not read 50.
+func Traces(plan *Plan, most int) ([]Trace, error) {
 	work, err := workFolder(plan, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -450,13 +452,20 @@ func Traces(plan *Plan) ([]Trace, error) {
 	if err != nil {
 		return nil, err
 	}
+	var names []string
+	for _, e := range entries {
+		if traceName(e.Name()) {
+			names = append(names, e.Name())
+		}
+	}
+	slices.SortFunc(names, func(a, b string) int { return compareCursor(b, a) }) // newest first
+	if most > 0 && len(names) > most {
+		names = names[:most]
+	}
 	running := filelock.Held(filepath.Join(work.Dir(), filepath.Base(lockFile(plan))))
 	var out []Trace
-	for _, e := range entries {
-		if !traceName(e.Name()) {
-			continue
-		}
-		b, err := traces.ReadFile(e.Name())
+	for _, name := range names {
+		b, err := traces.ReadFile(name)
 		if err != nil {
 			continue
 		}
@@ -475,7 +484,11 @@ func Traces(plan *Plan) ([]Trace, error) {
 
 // FindTrace is the trace of a run (its id, or "" for the last one).
 func FindTrace(plan *Plan, runID string) (*Trace, error) {
-	traces, err := Traces(plan)
+	most := 0
+	if runID == "" {
+		most = 1
+	}
+	traces, err := Traces(plan, most)
 	if err != nil {
 		return nil, err
 	}

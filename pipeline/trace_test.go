@@ -72,9 +72,12 @@ func TestALoadedRunLeavesItsTraceAndItsRowKeepsIt(t *testing.T) {
 	}
 	// An unchanged second run leaves its own trace.
 	p.run(t, pipeline.RunOptions{})
-	traces, err := pipeline.Traces(p.plan)
+	traces, err := pipeline.Traces(p.plan, 0)
 	if err != nil || len(traces) != 2 || traces[0].Outcome != pipeline.OutcomeUnchanged || traces[1].RunID != tr.RunID {
 		t.Fatalf("two runs: %+v %v", traces, err)
+	}
+	if newest, err := pipeline.Traces(p.plan, 1); err != nil || len(newest) != 1 || newest[0].RunID != traces[0].RunID {
+		t.Fatalf("the newest run: %+v %v", newest, err)
 	}
 }
 

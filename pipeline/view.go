@@ -73,11 +73,11 @@ func ReadView(ctx context.Context, plan *Plan, dst dest.Destination, dir string)
 	for _, r := range plan.Resources {
 		v.Resources = append(v.Resources, r.Name)
 	}
-	traces, err := Traces(plan)
+	traces, err := Traces(plan, ViewRuns)
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range traces[:min(len(traces), ViewRuns)] {
+	for _, t := range traces {
 		rv := RunView{RunID: t.RunID, StartedAt: t.StartedAt, Outcome: t.Outcome, Seconds: t.Seconds, Requests: t.Requests}
 		if t.Error != nil {
 			rv.Error, rv.Next = t.Error.Kind+" at "+t.Error.Step, t.Error.Next

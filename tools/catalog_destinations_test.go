@@ -5,9 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/secoda-workbench/secoda-workbench/internal/pgtest"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
-	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
 
 // TestCatalogToolsOnPostgresAndParquet: search_catalog, get_lineage, describe_resource
@@ -19,14 +17,7 @@ func TestCatalogToolsOnPostgresAndParquet(t *testing.T) {
 	for _, kind := range []string{"filesystem", "postgres"} {
 		t.Run(kind, func(t *testing.T) {
 			f := newFixture(t, simulator.Options{Seed: 4})
-			section := "[destination]\ntype = \"filesystem\"\n\n"
-			password := ""
-			if kind == "postgres" {
-				db := pgtest.Database(t)
-				section = fmt.Sprintf("[destination]\ntype = \"postgres\"\nurl = %q\n\n", db.URL)
-				password = db.Password
-				f.env[secrets.EnvDestinationPassword] = password
-			}
+			section, password := f.destination(t, kind)
 			f.config(t, section+catalogResources)
 			if res := call(t, RunPipeline(f.d), nil); res.IsError {
 				t.Fatalf("run_pipeline: %s", text(res))

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/secoda-workbench/secoda-workbench/internal/pgtest"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
@@ -17,14 +16,7 @@ func TestReadingToolsOnPostgresAndParquet(t *testing.T) {
 	for _, kind := range []string{"postgres", "filesystem"} {
 		t.Run(kind, func(t *testing.T) {
 			f := newFixture(t, simulator.Options{Seed: 41})
-			section := "[destination]\ntype = \"filesystem\"\n\n"
-			password := ""
-			if kind == "postgres" {
-				db := pgtest.Database(t)
-				section = fmt.Sprintf("[destination]\ntype = \"postgres\"\nurl = %q\n\n", db.URL)
-				password = db.Password
-				f.env[secrets.EnvDestinationPassword] = password
-			}
+			section, password := f.destination(t, kind)
 			f.config(t, section+"[resources.collection]\n[resources.document]\n")
 			if res := call(t, RunPipeline(f.d), nil); res.IsError {
 				t.Fatalf("run_pipeline: %s", text(res))

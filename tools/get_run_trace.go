@@ -55,7 +55,7 @@ func GetRunTrace(d *Deps) Tool {
 				return GetRunTraceOut{}, "", err
 			}
 			if in.List {
-				traces, err := pipeline.Traces(plan)
+				traces, err := pipeline.Traces(plan, 0)
 				if err != nil {
 					return GetRunTraceOut{}, "", err
 				}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/secoda-workbench/secoda-workbench/internal/pgtest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 	"github.com/secoda-workbench/secoda-workbench/secrets"
@@ -49,6 +51,19 @@ func newFixture(t testing.TB, opts simulator.Options) *fixture {
 	f.d = &Deps{Dir: dir, Getenv: func(k string) string { return f.env[k] }, Keyring: secrets.NewKeyring(&secretstest.MemStore{}, time.Second),
 		Insecure: filepath.Join(dir, "insecure.toml"), Redactor: &secrets.Redactor{}}
 	return f
+}
+
+// destination is the [destination] section of kind (filesystem or postgres: a
+// database of its own on the PostgreSQL scripts/test provides, its password in the
+// environment), and that password.
+func (f *fixture) destination(t testing.TB, kind string) (section, password string) {
+	t.Helper()
+	if kind != "postgres" {
+		return "[destination]\ntype = \"" + kind + "\"\n\n", ""
+	}
+	db := pgtest.Database(t)
+	f.env[secrets.EnvDestinationPassword] = db.Password
+	return fmt.Sprintf("[destination]\ntype = \"postgres\"\nurl = %q\n\n", db.URL), db.Password
 }
 
 // config writes a secoda_pipeline.toml that does not pace (the simulator has no limit).

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,4 +80,11 @@ func relPath(p string) string {
 func cwd() string {
 	wd, _ := os.Getwd()
 	return wd
+}
+
+// writeJSON prints v as indented JSON, as every --json of the commands does.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

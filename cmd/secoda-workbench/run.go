@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -54,9 +53,7 @@ func newRunCmd(a *app) *cobra.Command {
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(io.Out)
-				enc.SetIndent("", "  ")
-				err = enc.Encode(info)
+				err = writeJSON(io.Out, info)
 			} else {
 				_, err = io.Out.Write([]byte(info.String()))
 			}

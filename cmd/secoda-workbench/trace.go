@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -32,7 +30,7 @@ func newTraceCmd(a *app) *cobra.Command {
 				return err
 			}
 			if list {
-				traces, err := pipeline.Traces(plan)
+				traces, err := pipeline.Traces(plan, 0)
 				if err != nil {
 					return err
 				}
@@ -73,11 +71,4 @@ func newTraceCmd(a *app) *cobra.Command {
 	cmd.Flags().BoolVar(&last, "last", false, "the last run's trace (the default)")
 	cmd.Flags().BoolVar(&list, "list", false, "list the runs that left a trace, newest first")
 	return cmd
-}
-
-// writeJSON prints v as indented JSON.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
