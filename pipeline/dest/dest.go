@@ -95,6 +95,15 @@ type Destination interface {
 	Browse(ctx context.Context, p Page) (*QueryResult, error)
 }
 
+// InPlace is a destination whose dataset DuckDB reads where it lies (a DuckDB file,
+// Parquet files), so that another DuckDB database can read it in bulk, without a
+// row passing through Go.
+type InPlace interface {
+	// ReadInPlace returns the statements that make the dataset's tables readable in
+	// another DuckDB database under name, and the prefix that qualifies a table there.
+	ReadInPlace(ctx context.Context, name string) (stmts []string, prefix string, err error)
+}
+
 // Stored is what the destination keeps of a pipeline between runs.
 type Stored struct {
 	Schema       *normalize.Schema // nil before the first load

@@ -5,6 +5,7 @@
 package duckdb
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -46,6 +48,15 @@ func New(path, dataset string) *Destination {
 	return d
 }
 
+// ReadInPlace attaches the file, read-only, as name in another DuckDB database
+// (dest.InPlace).
+func (d *Destination) ReadInPlace(_ context.Context, name string) ([]string, string, error) {
+	if _, err := os.Stat(d.Path); err != nil {
+		return nil, "", fmt.Errorf("%w: %s does not exist; run `secoda-workbench run` first", dest.ErrNoData, d.Path)
+	}
+	return []string{"ATTACH " + dest.Literal(d.Path) + " AS " + dest.Ident(name) + " (READ_ONLY)"}, dest.Ident(name) + "." + dest.Ident(d.Dataset) + ".", nil
+}
+
 // open opens the file; readOnly connections have external access off and their
 // configuration locked, so SQL can read the dataset and nothing else.
 func (d *Destination) open(ctx context.Context, readOnly bool) (*sql.DB, error) {
@@ -56,19 +67,7 @@ func (d *Destination) open(ctx context.Context, readOnly bool) (*sql.DB, error) 
 			return nil, fmt.Errorf("%w: %s does not exist; run `secoda-workbench run` first", dest.ErrNoData, d.Path)
 		}
 		dsn += "?access_mode=read_only&" + ReadSettings(d.Reader.memory())
-		init = func(ex driver.ExecerContext) error {
-			for _, s := range []string{
-				"SET search_path = " + dest.Literal(d.Dataset),
-				"SET temp_directory = ''",
-				"SET enable_external_access = false",
-				"SET lock_configuration = true",
-			} {
-				if _, err := ex.ExecContext(context.Background(), s, nil); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
+		init = readInit(d.Dataset)
 	} else {
 		dsn += "?memory_limit=" + d.MemoryLimit
 	}
@@ -84,6 +83,83 @@ func (d *Destination) open(ctx context.Context, readOnly bool) (*sql.DB, error) 
 	}
 	return db, nil
 }
+
+// readInit locks a read connection down (ReadSettings) in the dataset.
+func readInit(dataset string) func(driver.ExecerContext) error {
+	return func(ex driver.ExecerContext) error {
+		for _, s := range []string{
+			"SET search_path = " + dest.Literal(dataset),
+			"SET temp_directory = ''",
+			"SET enable_external_access = false",
+			"SET lock_configuration = true",
+		} {
+			if _, err := ex.ExecContext(context.Background(), s, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// Kept is a DuckDB file held open read-only between reads, for a reader that reads it
+// often (search's index): its reads cost no opening of the file, and the blocks they
+// read stay in DuckDB's memory, within the read memory. It runs only SQL the program
+// writes: its connections share one database, whose configuration a connection
+// cannot lock without locking the next one out of its search_path, so external
+// access is off but the configuration is not locked. Close it when done.
+type Kept struct {
+	Reader
+	path      string
+	connector *duckdb.Connector
+}
+
+var _ dest.Destination = (*Kept)(nil)
+
+// Keep opens path read-only, locked down as every read is, in dataset.
+func Keep(path, dataset string, memory int64) (*Kept, error) {
+	var once sync.Once
+	init := func(ex driver.ExecerContext) error {
+		var err error
+		once.Do(func() {
+			for _, s := range []string{"SET temp_directory = ''", "SET enable_external_access = false"} {
+				if _, err = ex.ExecContext(context.Background(), s, nil); err != nil {
+					return
+				}
+			}
+		})
+		if err == nil {
+			_, err = ex.ExecContext(context.Background(), "SET search_path = "+dest.Literal(dataset), nil)
+		}
+		return err
+	}
+	c, err := duckdb.NewConnector(path+"?access_mode=read_only&"+ReadSettings(cmp.Or(memory, dest.DefaultReadMemory)), init)
+	if err != nil {
+		return nil, err
+	}
+	k := &Kept{path: path, connector: c}
+	k.Reader = Reader{Dataset: dataset, Memory: memory,
+		// keepOpen hides the connector's Close, which sql.DB.Close would call after
+		// each read.
+		Open:  func(context.Context) (*sql.DB, error) { return sql.OpenDB(keepOpen{c}), nil },
+		RowID: func(context.Context, *sql.DB, string) (string, error) { return dialect{}.RowID(), nil }}
+	return k, nil
+}
+
+type keepOpen struct{ driver.Connector }
+
+// Type is "duckdb".
+func (k *Kept) Type() string { return dest.DuckDB }
+
+// Location is the file's path.
+func (k *Kept) Location() string { return k.path }
+
+// Load refuses: the file is open read-only.
+func (k *Kept) Load(context.Context, dest.LoadJob) (dest.LoadResult, error) {
+	return dest.LoadResult{}, fmt.Errorf("%s is open read-only", k.path)
+}
+
+// Close closes the file.
+func (k *Kept) Close() error { return k.connector.Close() }
 
 // ReadSettings are the DSN settings of every connection that reads a dataset:
 // extension loading off, and memory (bytes) as DuckDB's memory limit. Its init

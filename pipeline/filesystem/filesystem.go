@@ -205,22 +205,10 @@ func (d *Destination) reader(ctx context.Context) (*sql.DB, *snapshot, error) {
 		db.Close()
 		return nil, nil, err
 	}
-	stmts := []string{"CREATE SCHEMA " + dest.Ident(d.Dataset)}
-	for table, files := range snap.files {
-		if len(files) == 0 {
-			continue
-		}
-		paths := make([]string, len(files))
-		for i, f := range files {
-			checked, err := folder.Path(f, projectfs.File)
-			if err != nil {
-				db.Close()
-				return nil, nil, fmt.Errorf("reading %s: %w", d.dir(), err)
-			}
-			paths[i] = dest.Literal(checked)
-		}
-		stmts = append(stmts, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet([%s], union_by_name = true)",
-			sqldest.Qualified(d.Dataset, table), strings.Join(paths, ", ")))
+	stmts, err := d.views(folder, snap, d.Dataset)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
 	}
 	stmts = append(stmts,
 		"SET search_path = "+dest.Literal(d.Dataset),
@@ -237,6 +225,46 @@ func (d *Destination) reader(ctx context.Context) (*sql.DB, *snapshot, error) {
 		}
 	}
 	return db, snap, nil
+}
+
+// views are the statements that make schema, in a DuckDB database, hold a view of
+// each table over its files in snap, each file checked under the project's rule.
+func (d *Destination) views(folder projectfs.Root, snap *snapshot, schema string) ([]string, error) {
+	stmts := []string{"CREATE SCHEMA " + dest.Ident(schema)}
+	for table, files := range snap.files {
+		if len(files) == 0 {
+			continue
+		}
+		paths := make([]string, len(files))
+		for i, f := range files {
+			checked, err := folder.Path(f, projectfs.File)
+			if err != nil {
+				return nil, fmt.Errorf("reading %s: %w", d.dir(), err)
+			}
+			paths[i] = dest.Literal(checked)
+		}
+		stmts = append(stmts, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet([%s], union_by_name = true)",
+			sqldest.Qualified(schema, table), strings.Join(paths, ", ")))
+	}
+	return stmts, nil
+}
+
+// ReadInPlace makes the dataset's tables, as of its last complete load, views in
+// schema name of another DuckDB database (dest.InPlace).
+func (d *Destination) ReadInPlace(ctx context.Context, name string) ([]string, string, error) {
+	snap, err := d.current(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(snap.loads) == 0 {
+		return nil, "", fmt.Errorf("%w: %s holds no complete load; run `secoda-workbench run` first", dest.ErrNoData, d.dir())
+	}
+	folder, err := projectfs.OpenFolder(d.dir())
+	if err != nil {
+		return nil, "", err
+	}
+	stmts, err := d.views(folder, snap, name)
+	return stmts, dest.Ident(name) + ".", err
 }
 
 // Load writes a load package as Parquet files and commits it by renaming its
