@@ -2,6 +2,7 @@ package tools
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -23,6 +24,15 @@ func TestCatalogToolsOnPostgresAndParquet(t *testing.T) {
 				t.Fatalf("run_pipeline: %s", text(res))
 			}
 			got := catalogAnswers(t, f)
+			// The searches read an index built from this destination: on Parquet in
+			// place, from PostgreSQL a page at a time.
+			index, err := os.ReadFile(indexFile(f))
+			if err != nil {
+				t.Fatalf("no search index: %v", err)
+			}
+			if password != "" && strings.Contains(string(index), password) {
+				t.Fatal("the password is in the search index")
+			}
 			for k, w := range want {
 				if got[k] != w {
 					t.Errorf("%s on %s:\n%s\nwant (DuckDB):\n%s", k, kind, got[k], w)

@@ -83,7 +83,9 @@ func SearchCatalog(d *Deps) Tool {
 				"in any order (\"orders customer\" finds customer_orders). When no name matches: every word within one typo (one edit "+
 				"per word of 4 letters or more: \"custmer\"); when still none: every word in the description or definition. Within a "+
 				"tier, shorter names, then more used, come first. "+
-				"Each result has its id, entity type, path, owners and tags: pass the id to describe_resource or get_lineage.", h),
+				"Each result has its id, entity type, path, owners and tags: pass the id to describe_resource or get_lineage. "+
+				"The first search after a load builds a search index of the catalog in the work folder (seconds on a million "+
+				"resources); the searches after it read the index.", h),
 		Handler: handle(func(ctx context.Context, _ mcp.CallToolRequest, in SearchCatalogIn) (SearchCatalogOut, string, error) {
 			limit := in.Limit
 			switch {
@@ -96,10 +98,11 @@ func SearchCatalog(d *Deps) Tool {
 			if err != nil {
 				return SearchCatalogOut{}, "", err
 			}
-			c, err := d.catalog(ctx)
+			c, err := d.searchCatalog(ctx)
 			if err != nil {
 				return SearchCatalogOut{}, "", err
 			}
+			defer c.done()
 			filter, integrations, err := c.searchFilter(ctx, in)
 			if err != nil {
 				return SearchCatalogOut{}, "", err
@@ -281,13 +284,23 @@ func (c *catalogData) search(ctx context.Context, q searchQuery, filter string, 
 // One lowercased column a row is what a search costs: lowering every title as well
 // would double it.
 func (c *catalogData) searchRows(filter, where string, body bool) string {
+	name, title := c.nameSQL("r"), "lower(coalesce(m.title, ''))"
+	if c.indexed {
+		name, title = "r."+indexName, "m."+indexTitle
+	}
 	cols := "r.id, r._dlt_id, r.entity_type, r.title, " + c.col(catalogTable, "r", "title_full", "VARCHAR") + " AS title_full, " +
 		c.col(catalogTable, "r", "parent_id", "VARCHAR") + " AS parent_id, " + c.col(catalogTable, "r", "integration", "VARCHAR") + " AS integration, " +
-		c.nameSQL("r") + " AS f, coalesce(" + c.col(catalogTable, "r", "total_usage", "BIGINT") + ", 0) AS usage"
-	if body {
+		name + " AS f, coalesce(" + c.col(catalogTable, "r", "total_usage", "BIGINT") + ", 0) AS usage"
+	switch {
+	case c.indexed:
+		cols += ", r." + indexTitle
+		if body {
+			cols += ", r." + indexBody + " AS d, '' AS x"
+		}
+	case body:
 		cols += ", lower(" + c.text("r", "description") + ") AS d, lower(" + c.text("r", "definition") + ") AS x"
 	}
-	return "SELECT m.*, lower(coalesce(m.title, '')) AS t FROM (SELECT " + cols + " FROM resource_catalog r WHERE " + filter + ") m WHERE " + where
+	return "SELECT m.*, " + title + " AS t FROM (SELECT " + cols + " FROM resource_catalog r WHERE " + filter + ") m WHERE " + where
 }
 
 // nameSQL is a resource's name as search matches it, lowercased: its full title, or
@@ -339,7 +352,14 @@ func (c *catalogData) namesPass(ctx context.Context, q searchQuery, filter strin
 			continue
 		}
 		forgiven = true
-		typo = append(typo, "("+contains("f", w)+" OR ("+halves(w)+" AND "+c.regexpMatch("f", strings.Join(oneEditPatterns(w), "|"))+"))")
+		if !typos {
+			continue
+		}
+		cond, err := c.typoCond(ctx, w)
+		if err != nil {
+			return nil, err
+		}
+		typo = append(typo, cond)
 	}
 	// The longest word first: the likeliest to rule a row out before the others run.
 	slices.SortStableFunc(typo, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
@@ -367,6 +387,32 @@ func (c *catalogData) namesPass(ctx context.Context, q searchQuery, filter strin
 	}
 	return append(hits[:first], closest(q, hits[first:])...)[:min(n, len(hits))], nil
 }
+
+// typoCond is the condition that f holds w within one edit. On an index, the words
+// of the names within one edit of w are found first (a few thousand words, not a
+// million names) and f must hold w or one of them; where more than maxTypoWords
+// match, and on a dataset, a cheap condition rules most names out (halves) before a
+// regular expression of w's variants checks the rest.
+func (c *catalogData) typoCond(ctx context.Context, w string) (string, error) {
+	variants := c.regexpMatch("word", strings.Join(oneEditPatterns(w), "|"))
+	if c.indexed {
+		res, err := c.query(ctx, "SELECT word FROM "+indexWords+" WHERE "+variants+" ORDER BY word LIMIT "+fmt.Sprint(maxTypoWords+1), maxTypoWords+1)
+		if err != nil {
+			return "", err
+		}
+		if len(res.Rows) <= maxTypoWords {
+			conds := []string{contains("f", w)}
+			for _, r := range res.Rows {
+				conds = append(conds, contains("f", asString(r[0])))
+			}
+			return "(" + strings.Join(conds, " OR ") + ")", nil
+		}
+	}
+	return "(" + contains("f", w) + " OR (" + halves(w) + " AND " + c.regexpMatch("f", strings.Join(oneEditPatterns(w), "|")) + "))", nil
+}
+
+// maxTypoWords bounds the words of the index a typo's condition lists.
+const maxTypoWords = 64
 
 // halves is a cheap condition that holds wherever f holds w within one edit, before
 // the regular expression checks it: any string one edit from w keeps one of its
@@ -418,7 +464,7 @@ func closest(q searchQuery, hits []hit) []hit {
 // digits and dots, which RE2 (DuckDB) and PostgreSQL read alike; the one place the
 // dialects differ here.
 func (c *catalogData) regexpMatch(expr, re string) string {
-	if c.plan.DestinationType == dest.Postgres {
+	if c.dest.Type() == dest.Postgres {
 		return expr + " ~ " + sqlLiteral(re)
 	}
 	return "regexp_matches(" + expr + ", " + sqlLiteral(re) + ")"
@@ -427,7 +473,7 @@ func (c *catalogData) regexpMatch(expr, re string) string {
 // bodyPass finds resources with every word somewhere in the title, full title,
 // description or definition; the more used first.
 func (c *catalogData) bodyPass(ctx context.Context, q searchQuery, filter string, n int) ([]hit, error) {
-	if !c.hasCol(catalogTable, "description") && !c.hasCol(catalogTable, "definition") {
+	if !c.hasCol(catalogTable, "description") && !c.hasCol(catalogTable, "definition") && !c.hasCol(catalogTable, indexBody) {
 		return nil, nil
 	}
 	var conds []string
