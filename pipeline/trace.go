@@ -482,6 +482,9 @@ func Traces(plan *Plan, most int) ([]Trace, error) {
 	return out, nil
 }
 
+// ErrNoTrace is a project where no run has left a trace.
+var ErrNoTrace = errors.New("no run has left a trace")
+
 // FindTrace is the trace of a run (its id, or "" for the last one).
 func FindTrace(plan *Plan, runID string) (*Trace, error) {
 	most := 0
@@ -493,7 +496,7 @@ func FindTrace(plan *Plan, runID string) (*Trace, error) {
 		return nil, err
 	}
 	if len(traces) == 0 {
-		return nil, fmt.Errorf("no run has left a trace in %s yet: run `secoda-workbench run` first", filepath.Join(WorkDirName, TracesDirName))
+		return nil, fmt.Errorf("%w in %s yet: run `secoda-workbench run` first", ErrNoTrace, filepath.Join(WorkDirName, TracesDirName))
 	}
 	if runID == "" {
 		return &traces[0], nil

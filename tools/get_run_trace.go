@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -75,6 +76,9 @@ func GetRunTrace(d *Deps) Tool {
 				return GetRunTraceOut{}, "", fmt.Errorf("run_id %s: a run id is a load id like 1764612345.123456; list: true lists them", shown(in.RunID))
 			}
 			t, err := pipeline.FindTrace(plan, in.RunID)
+			if errors.Is(err, pipeline.ErrNoTrace) {
+				return GetRunTraceOut{}, "", fmt.Errorf("%w yet in this project: call run_pipeline first; its trace then says what happened", pipeline.ErrNoTrace)
+			}
 			if err != nil {
 				return GetRunTraceOut{}, "", err
 			}

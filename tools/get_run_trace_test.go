@@ -14,7 +14,7 @@ import (
 func TestGetRunTraceExplainsAFailedRunFirst(t *testing.T) {
 	f := newFixture(t, simulator.Options{Seed: 4})
 	f.config(t, "[resources.collection]\n")
-	wantError(t, call(t, GetRunTrace(f.d), nil), "no run has left a trace", "run")
+	wantError(t, call(t, GetRunTrace(f.d), nil), "no run has left a trace", "call run_pipeline first")
 	right := f.key
 	f.env["SECODA_API_KEY"] = right + "-wrong"
 	if res := call(t, RunPipeline(f.d), nil); !res.IsError {
