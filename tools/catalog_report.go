@@ -86,6 +86,20 @@ type reportSQL struct {
 	described, defined, owned, tagged, pii, unused, stale, popular string
 	path                                                           string
 	usage                                                          string
+	joins                                                          map[string]string // what a condition names -> the join that gives it
+	ownedRow, taggedRow                                            string            // owned and tagged for a list's few rows
+}
+
+// from is the FROM clause of a query whose other clauses are sql: the catalog, and the
+// joins its conditions name.
+func (s reportSQL) from(sql ...string) string {
+	out := "FROM resource_catalog r"
+	for _, name := range []string{"o.p", "t.p"} {
+		if j := s.joins[name]; j != "" && strings.Contains(strings.Join(sql, " "), name) {
+			out += "\n" + j
+		}
+	}
+	return out
 }
 
 func (c *catalogData) reportConditions() (reportSQL, []string) {
@@ -94,22 +108,38 @@ func (c *catalogData) reportConditions() (reportSQL, []string) {
 	s.described = "coalesce(trim(" + c.col(catalogTable, "r", "description", "VARCHAR") + "), '') <> ''"
 	// A definition is HTML: one of tags alone (<p></p>) says nothing.
 	s.defined = "trim(regexp_replace(" + c.text("r", "definition") + ", '<[^>]*>', '', 'g')) <> ''"
-	exists := func(child, extra string) string {
-		return "EXISTS (SELECT 1 FROM " + child + " x" + extra + " WHERE x._dlt_parent_id = r._dlt_id)"
+	// A resource has an owner (a tag): counted over the whole catalog, when a LEFT
+	// JOIN to its children's distinct parents finds it (a join hashes each side once on
+	// every destination); in a list, whose WHERE keeps few resources, when EXISTS
+	// finds a child. (Counting with EXISTS made DuckDB copy every resource, descriptions
+	// and all, past a read's memory on a million; an IN inside a CASE made PostgreSQL
+	// scan the children again for each resource, past the time limit; a list with the
+	// join hashed every child for a hundred rows, past the memory again.)
+	exists := func(child string) string {
+		return "EXISTS (SELECT 1 FROM " + child + " x WHERE x._dlt_parent_id = r._dlt_id)"
 	}
-	s.owned, s.tagged = "FALSE", "FALSE"
-	if c.has(ownersTable) {
-		s.owned = exists(ownersTable, "")
+	s.owned, s.tagged, s.ownedRow, s.taggedRow = "FALSE", "FALSE", "FALSE", "FALSE"
+	if c.hasCol(ownersTable, "_dlt_parent_id") {
+		s.ownedRow = exists(ownersTable)
 	}
-	if c.has(tagsTable) {
-		s.tagged = exists(tagsTable, "")
+	if c.hasCol(tagsTable, "_dlt_parent_id") {
+		s.taggedRow = exists(tagsTable)
+	}
+	s.joins = map[string]string{}
+	if c.hasCol(ownersTable, "_dlt_parent_id") {
+		s.owned = "o.p IS NOT NULL"
+		s.joins["o.p"] = "LEFT JOIN (SELECT DISTINCT _dlt_parent_id AS p FROM " + ownersTable + ") o ON o.p = r._dlt_id"
+	}
+	if c.hasCol(tagsTable, "_dlt_parent_id") {
+		s.tagged = "t.p IS NOT NULL"
+		s.joins["t.p"] = "LEFT JOIN (SELECT DISTINCT _dlt_parent_id AS p FROM " + tagsTable + ") t ON t.p = r._dlt_id"
 	}
 	var pii []string
 	if c.hasCol(catalogTable, "pii") {
 		pii = append(pii, "coalesce(r.pii, FALSE)")
 	}
 	if c.hasCol(tagTable, "name") && c.has(tagsTable) {
-		pii = append(pii, "EXISTS (SELECT 1 FROM "+tagsTable+" x JOIN tag g ON g.id = x.value WHERE x._dlt_parent_id = r._dlt_id AND "+
+		pii = append(pii, "r._dlt_id IN (SELECT x._dlt_parent_id FROM "+tagsTable+" x JOIN tag g ON g.id = x.value WHERE x._dlt_parent_id IS NOT NULL AND "+
 			"(lower(g.name) = 'pii' OR lower(g.name) LIKE 'pii\\_%' ESCAPE '\\' OR lower(g.name) LIKE 'pii %' OR lower(g.name) LIKE 'pii-%'))")
 	} else {
 		notes = append(notes, "PII counts the pii flag only: add [resources.tag] to secoda_pipeline.toml and call run_pipeline to count resources tagged PII too")
@@ -160,7 +190,7 @@ func (c *catalogData) report(ctx context.Context) (CatalogReportOut, error) {
 	}}
 	sum := func(cond string) string { return "CAST(sum(CASE WHEN " + cond + " THEN 1 ELSE 0 END) AS BIGINT)" }
 	figure := func(name, label, cond, where string) ReportFigure {
-		sql := "SELECT " + sum(cond) + " AS value, CAST(count(*) AS BIGINT) AS total\nFROM resource_catalog r"
+		sql := "SELECT " + sum(cond) + " AS value, CAST(count(*) AS BIGINT) AS total\n" + s.from(cond, where)
 		if where != "" {
 			sql += "\nWHERE " + where
 		}
@@ -210,7 +240,7 @@ func (c *catalogData) report(ctx context.Context) (CatalogReportOut, error) {
 	tables := []ReportTable{{Name: "coverage", Label: "documentation coverage by integration and entity type",
 		SQL: "SELECT " + integration + " AS integration, r.entity_type, CAST(count(*) AS BIGINT) AS resources,\n  " +
 			sum(s.described) + " AS described,\n  " + sum(s.defined) + " AS defined,\n  " + sum(s.owned) + " AS owned,\n  " +
-			sum(s.tagged) + " AS tagged\nFROM resource_catalog r" + join + "\nGROUP BY 1, 2\nORDER BY 1, 3 DESC, 2"}}
+			sum(s.tagged) + " AS tagged\n" + s.from(s.owned, s.tagged) + join + "\nGROUP BY 1, 2\nORDER BY 1, 3 DESC, 2"}}
 	usage, usageOrder := "", ""
 	if s.usage != "" {
 		usage, usageOrder = ", "+s.usage+" AS total_usage", s.usage+" DESC, "
@@ -221,12 +251,12 @@ func (c *catalogData) report(ctx context.Context) (CatalogReportOut, error) {
 			cols += ", " + e
 		}
 		return ReportTable{Name: name, Label: label,
-			SQL: "SELECT " + cols + "\nFROM resource_catalog r\nWHERE " + where + "\nORDER BY " + order + "r.id"}
+			SQL: "SELECT " + cols + "\n" + s.from(cols, where) + "\nWHERE " + where + "\nORDER BY " + order + "r.id"}
 	}
 	if s.pii != "" {
 		tables = append(tables, list("pii_gaps", "PII resources without an owner or a description, the most used first",
-			s.pii+" AND (NOT "+s.owned+" OR NOT ("+s.described+"))", usageOrder,
-			"CASE WHEN "+s.owned+" THEN TRUE ELSE FALSE END AS owned", "CASE WHEN "+s.described+" THEN TRUE ELSE FALSE END AS described"))
+			s.pii+" AND (NOT "+s.ownedRow+" OR NOT ("+s.described+"))", usageOrder,
+			"CASE WHEN "+s.ownedRow+" THEN TRUE ELSE FALSE END AS owned", "CASE WHEN "+s.described+" THEN TRUE ELSE FALSE END AS described"))
 	}
 	var idle []string
 	if s.unused != "" {
@@ -249,7 +279,7 @@ func (c *catalogData) report(ctx context.Context) (CatalogReportOut, error) {
 	}
 	if s.popular != "" {
 		tables = append(tables, list("untagged_popular", "popular resources without a tag, the most used first",
-			s.popular+" AND NOT "+s.tagged, usageOrder))
+			s.popular+" AND NOT "+s.taggedRow, usageOrder))
 	}
 	for _, t := range tables {
 		n := reportListRows
