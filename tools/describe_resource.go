@@ -276,7 +276,7 @@ func (c *catalogData) describeChildren(ctx context.Context, out *DescribeResourc
 
 // lineageDegree counts the edges into and out of the resource, each pair once.
 func (c *catalogData) lineageDegree(ctx context.Context, out *DescribeResourceOut) error {
-	edges, err := c.edgesSQL()
+	edges, err := c.edgesSQL([]string{out.ID})
 	if err != nil {
 		out.Lineage.Note = err.Error()
 		return nil

@@ -103,15 +103,14 @@ func GetLineage(d *Deps) Tool {
 			if err != nil {
 				return GetLineageOut{}, "", err
 			}
-			edges, err := c.edgesSQL()
-			if err != nil {
+			if _, err := c.edgesSQL(nil); err != nil {
 				return GetLineageOut{}, "", err
 			}
 			root, err := c.resolve(ctx, in.Resource)
 			if err != nil {
 				return GetLineageOut{}, "", err
 			}
-			w := &walk{c: c, edgesSQL: edges, limit: limit, depth: map[string]int{root.ID: 0}, seen: map[[2]string]bool{}}
+			w := &walk{c: c, limit: limit, depth: map[string]int{root.ID: 0}, seen: map[[2]string]bool{}}
 			if dir != "down" {
 				if err := w.run(ctx, root.ID, true, depth); err != nil {
 					return GetLineageOut{}, "", err
@@ -135,7 +134,11 @@ func GetLineage(d *Deps) Tool {
 // Secoda lists an edge in both directions, from_entity_id -> to_entity_id marked
 // DOWNSTREAM and its mirror marked UPSTREAM; older records name the ends from_entity
 // and to_entity.
-func (c *catalogData) edgesSQL() (string, error) {
+//
+// With ids, only the edges with an end among them: the condition is on the table's own
+// columns, where the scan applies it, before the ends are worked out (on two million
+// lineage rows a step of a walk took 150 ms without it).
+func (c *catalogData) edgesSQL(ids []string) (string, error) {
 	if !c.has(lineageTable) {
 		return "", notLoaded(lineageTable)
 	}
@@ -163,14 +166,17 @@ func (c *catalogData) edgesSQL() (string, error) {
 		up = "CASE WHEN upper(l.direction) = 'UPSTREAM' THEN " + to + " ELSE " + from + " END"
 		down = "CASE WHEN upper(l.direction) = 'UPSTREAM' THEN " + from + " ELSE " + to + " END"
 	}
-	return "SELECT DISTINCT up, down FROM (SELECT " + up + " AS up, " + down + " AS down FROM lineage l) e WHERE up IS NOT NULL AND down IS NOT NULL", nil
+	near := ""
+	if len(ids) > 0 {
+		near = " WHERE " + inList(from, ids) + " OR " + inList(to, ids)
+	}
+	return "SELECT DISTINCT up, down FROM (SELECT " + up + " AS up, " + down + " AS down FROM lineage l" + near + ") e WHERE up IS NOT NULL AND down IS NOT NULL", nil
 }
 
 // walk is a breadth-first walk of the lineage, one query a step: every edge once, every
 // resource expanded once (so a cycle ends where it closes), at most limit edges.
 type walk struct {
 	c         *catalogData
-	edgesSQL  string
 	limit     int
 	depth     map[string]int // resource -> its signed depth
 	seen      map[[2]string]bool
@@ -193,7 +199,11 @@ func (w *walk) run(ctx context.Context, root string, up bool, depth int) error {
 		room := w.limit - len(w.edges)
 		if step > depth || room <= 0 {
 			// Only whether the walk could go on: an edge of the frontier not taken yet.
-			res, err := w.c.query(ctx, "SELECT up, down FROM ("+w.edgesSQL+") e WHERE "+near+" IN ("+sqlList(frontier)+")", MaxLineageEdges+1)
+			edges, err := w.c.edgesSQL(frontier)
+			if err != nil {
+				return err
+			}
+			res, err := w.c.query(ctx, "SELECT up, down FROM ("+edges+") e WHERE "+near+" IN ("+sqlList(frontier)+")", MaxLineageEdges+1)
 			if err != nil {
 				return err
 			}
@@ -208,7 +218,11 @@ func (w *walk) run(ctx context.Context, root string, up bool, depth int) error {
 			}
 			return nil
 		}
-		res, err := w.c.query(ctx, "SELECT up, down FROM ("+w.edgesSQL+") e WHERE "+near+" IN ("+sqlList(frontier)+") ORDER BY up, down", MaxLineageEdges+1)
+		edges, err := w.c.edgesSQL(frontier)
+		if err != nil {
+			return err
+		}
+		res, err := w.c.query(ctx, "SELECT up, down FROM ("+edges+") e WHERE "+near+" IN ("+sqlList(frontier)+") ORDER BY up, down", MaxLineageEdges+1)
 		if err != nil {
 			return err
 		}
