@@ -1,7 +1,6 @@
 package tools
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -9,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 )
@@ -263,43 +260,4 @@ func BenchmarkSearchIndexBuild(b *testing.B) {
 		}
 		b.ReportMetric(float64(info.Size())/(1<<20), "index-MB")
 	}
-}
-
-// millionCatalog is a project whose DuckDB file holds a catalog of a million
-// resources, with an owner and two tags each.
-func millionCatalog(b testing.TB) *fixture {
-	f := newFixture(b, simulator.Options{})
-	f.config(b, "[resources.resource_catalog]\n")
-	db, err := sql.Open("duckdb", filepath.Join(f.d.Dir, "secoda.duckdb"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, q := range []string{
-		"CREATE SCHEMA secoda_data",
-		`CREATE TABLE secoda_data.resource_catalog AS SELECT uuid()::VARCHAR AS id, left(md5(i::VARCHAR), 14) AS _dlt_id,
-			['stg','int','dim','fct','raw','rpt','agg'][1 + i % 7] || '_' ||
-			['customer','order','payment','session','lead','invoice','product','account','refund','shipment','campaign','ticket'][1 + (i // 7) % 12] ||
-			's_' || (i // 84) AS title,
-			['table','column','dashboard','chart','glossary'][1 + i % 5] AS entity_type,
-			['prod','analytics'][1 + i % 2] || '.' || ['public','marts','staging'][1 + i % 3] || '.' || title AS title_full,
-			CASE WHEN i % 4 = 3 THEN NULL ELSE ['One row per order line; amounts in the order currency.', 'Owned by the analytics team. Ask in #data before changing.',
-			  'Built nightly by dbt from the raw events.'][1 + i % 3] || ' Batch ' || (i % 7777) || '.' END AS description,
-			CASE WHEN i % 10 < 3 THEN '' ELSE '<p>Loaded from source ' || (i * 31 % 99991) || '.</p><p>See <a href="https://wiki.example.com/data?x=1">the wiki</a>.</p>' END AS definition,
-			CAST(NULL AS VARCHAR) AS parent_id, (i * 7919) % 10000 AS total_usage FROM range(1000000) t(i)`,
-		`CREATE TABLE secoda_data._dlt_loads AS SELECT '1764633600.000001' AS load_id, 'secoda' AS schema_name, 0 AS status,
-			TIMESTAMPTZ '2025-12-02' AS inserted_at, 'h' AS schema_version_hash`,
-		`INSERT INTO secoda_data.resource_catalog VALUES (uuid()::VARCHAR, left(md5('1000000'), 14), 'customer_orders', 'table',
-			'prod.public.customer_orders', 'One row per order of a customer.', '', NULL, 10)`,
-		// dlt's ids are 14 characters; each resource has an owner and two tags.
-		`CREATE TABLE secoda_data.resource_catalog__owners AS SELECT left(md5(i::VARCHAR), 14) AS _dlt_parent_id, uuid()::VARCHAR AS value,
-			0 AS _dlt_list_idx FROM range(1000001) t(i)`,
-		`CREATE TABLE secoda_data.resource_catalog__tags AS SELECT left(md5((i // 2)::VARCHAR), 14) AS _dlt_parent_id, uuid()::VARCHAR AS value,
-			i % 2 AS _dlt_list_idx FROM range(2000002) t(i)`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			b.Fatal(err)
-		}
-	}
-	db.Close()
-	return f
 }
