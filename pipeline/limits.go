@@ -166,7 +166,7 @@ func (l Limit) CheckNumber(name string, v int) error {
 	if l.Allows(float64(v)) {
 		return nil
 	}
-	return fmt.Errorf("%s must be %s, got %d (%s)", name, l.Range(), v, l.Why)
+	return fmt.Errorf("%s must be %s, got %d (%s): give one in that range", name, l.Range(), v, l.Why)
 }
 
 // numberProblem says what is wrong with a setting's number, or "".

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -89,7 +90,7 @@ func QueryDataset(d *Deps) Tool {
 			defer cancel()
 			res, err := ds.dest.Query(ctx, in.SQL, rowBounds(limit))
 			if err != nil {
-				return QueryResult{}, "", err
+				return QueryResult{}, "", sqlError(err)
 			}
 			return queryResult(res, format, fmt.Sprintf("raise limit (at most %d) or narrow the query with WHERE, LIMIT and OFFSET", MaxRowLimit), in.Limit == 0)
 		}),
@@ -186,4 +187,15 @@ func fitRows(out *QueryResult, budget int) int {
 	}
 	out.Rows, out.RowCount, out.Truncated = out.Rows[:lo], lo, true
 	return lo
+}
+
+// sqlError is a query's error with the next step where the SQL is what is wrong (the
+// destination's errors, and a read past its memory or time, say their own).
+func sqlError(err error) error {
+	for _, known := range []error{dest.ErrNoData, dest.ErrInUse, dest.ErrReadMemory, context.DeadlineExceeded, context.Canceled} {
+		if errors.Is(err, known) {
+			return err
+		}
+	}
+	return fmt.Errorf("%w\n\nFix the SQL: list_tables names the tables (unqualified), get_table_schema a table's columns", err)
 }

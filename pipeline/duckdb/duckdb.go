@@ -184,6 +184,9 @@ func (d *Destination) friendly(err error) error {
 			who = "process " + m[1]
 		}
 		return fmt.Errorf("%w: %s is held by %s (a run loading, or an open query); try again when it is done", dest.ErrInUse, d.Path, who)
+	case strings.Contains(msg, "not a valid DuckDB database file"):
+		return fmt.Errorf("%s is not a DuckDB database file: move it aside and run the pipeline again (`secoda-workbench run`, or the MCP tool run_pipeline), "+
+			"or set [destination] path to the dataset's file", d.Path)
 	case strings.Contains(msg, "different configuration"):
 		return fmt.Errorf("%w: %s is being loaded by this process; try again when the run is done", dest.ErrInUse, d.Path)
 	}

@@ -130,7 +130,8 @@ func (d *Destination) friendly(err error) error {
 		if i := strings.Index(msg, "failed to connect to "); i >= 0 {
 			msg = msg[i:]
 		}
-		return fmt.Errorf("cannot reach PostgreSQL at %s: %s (is the server running, and is [destination] url right?)", d.Location(), msg)
+		return fmt.Errorf("cannot reach PostgreSQL at %s: %s: start the server, or fix [destination] url in secoda_pipeline.toml; "+
+			"`secoda-workbench validate --check-connection` tries it", d.Location(), msg)
 	}
 	return err
 }
