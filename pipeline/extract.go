@@ -111,7 +111,7 @@ func (e *extractor) resource(ctx context.Context, r Resource, notes []json.RawMe
 		return res, nil
 	}
 	nopt := normalize.Options{
-		Resource: r.Name, Disposition: string(r.Disposition), PrimaryKey: r.PrimaryKey,
+		Resource: r.Name, Disposition: string(r.Disposition), PrimaryKey: r.PrimaryKey, Cursor: cursorColumn(r.Cursor, e.plan.MaxIdentifierLength()),
 		Contract: r.Contract, MaxNesting: r.MaxNesting, LoadID: e.loadID,
 		MaxIdentifierLength: e.plan.MaxIdentifierLength(),
 	}
@@ -399,4 +399,12 @@ func (x *resourceExtraction) normalize(v jsonv.Value) error {
 	err := x.norm.Record(v)
 	x.e.normalizing.Add(int64(time.Since(start)))
 	return err
+}
+
+// cursorColumn is the column a cursor field loads into ("" for none).
+func cursorColumn(field string, maxLength int) string {
+	if field == "" {
+		return ""
+	}
+	return normalize.Identifier(field, maxLength)
 }

@@ -215,6 +215,12 @@ func run(ctx context.Context, plan *Plan, opts RunOptions, resources []Resource,
 	}
 	newSchema := base.Clone()
 	stateChanged := opts.FullRefresh || reloaded
+	if stored.LegacySchema {
+		info.Notes = append(info.Notes, fmt.Sprintf("the dataset's schema and state were stored under the name %q, the name this program used before; "+
+			"this load stores them under %q, the source name of dlt's Secoda pipeline, so that dlt and this program continue each other's dataset",
+			normalize.LegacySchemaName, normalize.SchemaName))
+		stateChanged = true
+	}
 	skipped := map[string]bool{} // tables of unchanged resources, not loaded again
 	for i, res := range results {
 		newSchema.Merge(res.schema)
@@ -248,13 +254,9 @@ func run(ctx context.Context, plan *Plan, opts RunOptions, resources []Resource,
 	info.Requests, info.Retries, info.RateLimited, info.ServerErrors = ex.requests(), st.Retries, st.RateLimited, st.ServerErrors
 	info.ExtractDuration = time.Since(started)
 
-	schemaChanged := stored.Schema == nil || newSchema.Hash() != stored.Schema.Hash()
-	if schemaChanged {
-		newSchema.Version = base.Version + 1
-		if stored.Schema != nil && newSchema.Version <= stored.Schema.Version {
-			newSchema.Version = stored.Schema.Version + 1
-		}
-	}
+	// The version and version hash as dlt bumps them: a new version only when the
+	// stored form changed.
+	schemaChanged := newSchema.Bump(stored.Schema)
 	var total int64
 	for t, n := range manifest.Rows {
 		if !skipped[t] {

@@ -272,7 +272,7 @@ func TestEveryTableMatchesTheSimulatorAndJoinsItsParent(t *testing.T) {
 		p.run(t, pipeline.RunOptions{})
 		checkLayout(t, p, defaultPaths)
 		// dlt's system tables hold one complete load.
-		if got := p.query(t, "SELECT count(*), min(status), min(schema_name) FROM _dlt_loads")[0]; got[0] != int64(1) || got[1] != int64(0) || got[2] != "secoda" {
+		if got := p.query(t, "SELECT count(*), min(status), min(schema_name) FROM _dlt_loads")[0]; got[0] != int64(1) || got[1] != int64(0) || got[2] != normalize.SchemaName {
 			t.Fatalf("_dlt_loads %v", got)
 		}
 		if n := p.count(t, "_dlt_pipeline_state"); n != 1 {

@@ -1,8 +1,12 @@
 package pipeline
 
 import (
+	"bytes"
+	"crypto/sha3"
+	"encoding/base64"
 	"encoding/json"
 	"math/big"
+	"slices"
 	"strings"
 
 	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
@@ -11,8 +15,12 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 )
 
-// State is the pipeline state dlt keeps in _dlt_pipeline_state: the incremental cursors,
-// per resource, under sources.secoda.resources.<name>.incremental.<cursor field>.
+// State is the pipeline state dlt keeps in _dlt_pipeline_state, in dlt's form (state
+// engine 4): the incremental cursors per resource under
+// sources.secoda_source.resources.<name>.incremental.<cursor field>, and _version_hash
+// as dlt computes it (JSON). Our own keys (content_hash, partitions) sit in a
+// resource's state beside incremental, where dlt keeps what a source stores and never
+// rewrites it.
 type State struct {
 	Version           int64                  `json:"_state_version"`
 	EngineVersion     int                    `json:"_state_engine_version"`
@@ -21,6 +29,8 @@ type State struct {
 	DefaultSchemaName string                 `json:"default_schema_name"`
 	SchemaNames       []string               `json:"schema_names"`
 	DestinationType   string                 `json:"destination_type"`
+	DestinationName   *string                `json:"destination_name"`
+	VersionHash       string                 `json:"_version_hash"`
 	Sources           map[string]SourceState `json:"sources"`
 }
 
@@ -38,17 +48,23 @@ type ResourceState struct {
 	Partitions  *partition.Plan        `json:"partitions,omitempty"`
 }
 
-// CursorState is where incremental loading of one field stands.
+// CursorState is where incremental loading of one field stands, as dlt's incremental
+// keeps it: the start value of the run that set it, and unique_hashes, dlt's hashes of
+// the records at last_value (which this program does not compute: an empty list, so
+// that dlt reads those records once more and merges them by key).
 type CursorState struct {
-	InitialValue *string `json:"initial_value"`
-	LastValue    *string `json:"last_value"`
+	InitialValue *string  `json:"initial_value"`
+	LastValue    *string  `json:"last_value"`
+	UniqueHashes []string `json:"unique_hashes"`
+	StartValue   *string  `json:"start_value"`
 }
 
 // stateEngineVersion is dlt's current one.
 const stateEngineVersion = 4
 
-// sourceName is the source the state keeps resources under, as dlt's Secoda source.
-const sourceName = "secoda"
+// sourceName is the source the state keeps resources under: the schema's name, as
+// dlt names a source's state after it.
+const sourceName = normalize.SchemaName
 
 func newState(plan *Plan) *State {
 	return &State{
@@ -72,6 +88,18 @@ func parseState(plan *Plan, data []byte, version int64) (*State, error) {
 	}
 	if s.Sources == nil {
 		s.Sources = map[string]SourceState{}
+	}
+	// A state this program wrote under its old source name is carried over.
+	if old, ok := s.Sources[normalize.LegacySchemaName]; ok {
+		if _, taken := s.Sources[sourceName]; !taken {
+			s.Sources[sourceName] = old
+		}
+		delete(s.Sources, normalize.LegacySchemaName)
+	}
+	s.DefaultSchemaName = normalize.SchemaName
+	if !slices.Contains(s.SchemaNames, normalize.SchemaName) {
+		s.SchemaNames = slices.DeleteFunc(s.SchemaNames, func(n string) bool { return n == normalize.LegacySchemaName })
+		s.SchemaNames = append(s.SchemaNames, normalize.SchemaName)
 	}
 	if s.Version < version {
 		s.Version = version
@@ -100,6 +128,10 @@ func (s *State) SetCursor(resource, field, value string) {
 	}
 	v := value
 	c := rs.Incremental[field]
+	if c.LastValue == nil || *c.LastValue != value {
+		// dlt's hashes were of the records at the old value.
+		c.StartValue, c.UniqueHashes = c.LastValue, []string{}
+	}
 	c.LastValue = &v
 	rs.Incremental[field] = c
 	src.Resources[resource] = rs
@@ -173,10 +205,43 @@ func (s *State) Cursors() map[string]map[string]string {
 	return out
 }
 
-// JSON is the state's stored form.
+// JSON is the state's stored form, its _version_hash computed first.
 func (s *State) JSON() []byte {
+	for _, src := range s.Sources {
+		for _, rs := range src.Resources {
+			for f, c := range rs.Incremental {
+				if c.UniqueHashes == nil {
+					c.UniqueHashes = []string{}
+					rs.Incremental[f] = c
+				}
+			}
+		}
+	}
+	s.VersionHash = stateVersionHash(s)
 	b, _ := json.Marshal(s)
 	return b
+}
+
+// stateVersionHash is dlt's version hash of a pipeline state: SHA3-256 of the state as
+// compact JSON with its keys sorted, without _state_version, _state_engine_version,
+// _version_hash and _local; base64.
+func stateVersionHash(s *State) string {
+	raw, _ := json.Marshal(s)
+	var doc map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // numbers as written: 1000000, not 1e+06
+	if err := dec.Decode(&doc); err != nil {
+		return ""
+	}
+	for _, k := range []string{"_state_version", "_state_engine_version", "_version_hash", "_local"} {
+		delete(doc, k)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(doc)
+	sum := sha3.Sum256(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
 // compareCursor orders cursor values: as timestamps when both are ISO 8601 date-times,

@@ -21,6 +21,8 @@ type ExportSchemaOut struct {
 	Schema    string `json:"schema" jsonschema:"the schema in that format"`
 	Tables    int    `json:"tables" jsonschema:"how many tables it describes"`
 	Truncated bool   `json:"truncated" jsonschema:"the text was cut at the bound of a tool's text (16 kB); get_table_schema gives each table in full"`
+	// Omitted are the tables a JSON schema past the bound leaves out, whole.
+	Omitted []string `json:"omitted,omitempty" jsonschema:"json only: the tables left out, whole, to keep within 16 kB (the JSON stays valid); get_table_schema gives each"`
 }
 
 // ExportSchema writes the dataset's schema as a diagram, DBML or JSON.
@@ -82,7 +84,10 @@ func exportSchema(schema *normalize.Schema, format, dataset string) ExportSchema
 	case "dbml":
 		text = dbmlSchema(schema, dataset)
 	default:
-		text = string(schema.JSON()) // compact: indenting would double its size
+		// dlt's stored form, compact (indenting would double its size), of whole
+		// tables: a JSON cut in the middle would not parse.
+		b, omitted := schema.JSONWithin(MaxText)
+		return ExportSchemaOut{Format: format, Schema: string(b), Tables: len(schema.Tables) - len(omitted), Truncated: len(omitted) > 0, Omitted: omitted}
 	}
 	out := ExportSchemaOut{Format: format, Schema: text, Tables: len(schema.Tables)}
 	if len(text) > MaxText {

@@ -1,7 +1,6 @@
 package tools
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -36,7 +35,7 @@ func TestExportSchema(t *testing.T) {
 	structured(t, call(t, export, map[string]any{"format": "dbml"}), &out)
 	for _, want := range []string{
 		"Project secoda_data {",
-		"Table resource_catalog {\n  id text [pk]\n",
+		"Table resource_catalog {\n  id text [pk, not null]\n",
 		"  _dlt_id text [unique, not null]\n",
 		"  Note: 'resource resource_catalog, merge'\n}\n",
 		"Table resource_catalog__tags {\n  value text\n",
@@ -49,9 +48,11 @@ func TestExportSchema(t *testing.T) {
 
 	out = ExportSchemaOut{}
 	structured(t, call(t, export, map[string]any{"format": "json"}), &out)
-	var s normalize.Schema
-	if err := json.Unmarshal([]byte(out.Schema), &s); err != nil || len(s.Tables) != 23 || s.Tables["resource_catalog__tags"].Parent != "resource_catalog" {
-		t.Fatalf("json: %v %+v", err, s)
+	// dlt's stored form, of whole tables within the bound.
+	s, err := normalize.ParseSchema([]byte(out.Schema))
+	if err != nil || len(s.Tables)+len(out.Omitted) != 23 || len(s.Tables) != out.Tables || len(out.Schema) > MaxText ||
+		out.Truncated != (len(out.Omitted) > 0) || s.Tables["collection"] == nil {
+		t.Fatalf("json: %v, %d tables and %v omitted, %d bytes", err, len(s.Tables), out.Omitted, len(out.Schema))
 	}
 
 	wantError(t, call(t, export, map[string]any{"format": "yaml"}), `format "yaml"`, "mermaid, dbml or json")
@@ -95,10 +96,17 @@ func TestExportSchemaIsCutWithTheWayToTheRest(t *testing.T) {
 		}
 		s.Tables[tb.Name] = tb
 	}
-	for _, format := range []string{"mermaid", "dbml", "json"} {
+	for _, format := range []string{"mermaid", "dbml"} {
 		out := exportSchema(s, format, "secoda_data")
 		if !out.Truncated || len(out.Schema) > MaxText || !strings.HasSuffix(out.Schema, "get_table_schema gives each table in full)\n") || out.Tables != 100 {
 			t.Errorf("%s: truncated %v, %d bytes, ends %q", format, out.Truncated, len(out.Schema), out.Schema[len(out.Schema)-80:])
 		}
+	}
+	// JSON keeps whole tables, and says which it left out.
+	out := exportSchema(s, "json", "secoda_data")
+	back, err := normalize.ParseSchema([]byte(out.Schema))
+	if err != nil || !out.Truncated || len(out.Schema) > MaxText || len(back.Tables) != out.Tables || out.Tables+len(out.Omitted) != 100 ||
+		out.Omitted[len(out.Omitted)-1] != "resource_099" {
+		t.Errorf("json: %v, truncated %v, %d bytes, %d tables, omitted %v", err, out.Truncated, len(out.Schema), out.Tables, out.Omitted)
 	}
 }

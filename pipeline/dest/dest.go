@@ -106,8 +106,11 @@ type InPlace interface {
 
 // Stored is what the destination keeps of a pipeline between runs.
 type Stored struct {
-	Schema       *normalize.Schema // nil before the first load
-	State        []byte            // the pipeline state, JSON; nil before the first load
+	Schema *normalize.Schema // nil before the first load
+	// LegacySchema is set when the schema was stored under this program's old name
+	// (normalize.LegacySchemaName): the next load stores it under dlt's source name.
+	LegacySchema bool
+	State        []byte // the pipeline state, JSON; nil before the first load
 	StateVersion int64
 }
 

@@ -25,6 +25,7 @@ type Options struct {
 	Resource    string // the root table
 	Disposition string // append, replace or merge
 	PrimaryKey  string // the root table's key column (normalized name); needed by merge
+	Cursor      string // the root table's incremental cursor column (normalized name), or ""
 	Contract    Contract
 	// MaxNesting is how deep nested objects flatten and lists become child tables;
 	// deeper values are kept as json (dlt's max_table_nesting).
@@ -219,7 +220,7 @@ func (n *Normalizer) table(name, parent string) *Table {
 	}
 	t := &Table{Name: name, Parent: parent, Resource: n.opt.Resource}
 	if parent == "" {
-		t.Disposition, t.PrimaryKey = n.opt.Disposition, n.opt.PrimaryKey
+		t.Disposition, t.PrimaryKey, t.Cursor = n.opt.Disposition, n.opt.PrimaryKey, n.opt.Cursor
 	}
 	t.reindex()
 	n.tables[name] = t
@@ -383,7 +384,17 @@ func (n *Normalizer) list(parent *Table, l listRef, level int, parentID, rootID 
 
 // flatten walks an object's fields into the row: scalars into columns, nested objects
 // into __-joined columns, lists aside for child rows.
+//
+// An object's nested objects come after its own fields, the last first, each flattened
+// the same way: the column order dlt 1.26 gives them (its reference schema has an
+// integration's properties__* columns after its scalars and before its credentials__*,
+// which come first in the record), as a stack of objects to flatten would.
 func (n *Normalizer) flatten(rs *rowState, node *pathNode, obj jsonv.Value, level int) error {
+	type nested struct {
+		node *pathNode
+		v    jsonv.Value
+	}
+	var later []nested
 	for _, f := range obj.Fields {
 		child := n.childNode(node, f.Key)
 		v := f.Value
@@ -398,9 +409,7 @@ func (n *Normalizer) flatten(rs *rowState, node *pathNode, obj jsonv.Value, leve
 				continue
 			}
 			if v.Kind == jsonv.KindObject {
-				if err := n.flatten(rs, child, v, level+1); err != nil {
-					return err
-				}
+				later = append(later, nested{child, v})
 			} else if len(v.Items) > 0 {
 				rs.addList(n, listRef{node: child, items: v.Items})
 			}
@@ -415,6 +424,11 @@ func (n *Normalizer) flatten(rs *rowState, node *pathNode, obj jsonv.Value, leve
 		}
 		if rs.discard {
 			return nil
+		}
+	}
+	for i := len(later) - 1; i >= 0; i-- {
+		if err := n.flatten(rs, later[i].node, later[i].v, level+1); err != nil || rs.discard {
+			return err
 		}
 	}
 	return nil
@@ -442,7 +456,10 @@ func (n *Normalizer) set(rs *rowState, node *pathNode, c Cell) error {
 				return nil
 			}
 		}
-		node.col = n.addColumn(rs, &Column{Name: node.name, Type: c.Type, Nullable: true})
+		// A merge key is never null (a record without one is refused in row), and dlt
+		// stores it as not nullable: NOT NULL in the table, as dlt creates it.
+		key := t.Parent == "" && n.opt.Disposition == "merge" && node.name == n.opt.PrimaryKey
+		node.col = n.addColumn(rs, &Column{Name: node.name, Type: c.Type, Nullable: !key})
 		n.stats.NewColumns = append(n.stats.NewColumns, t.Name+"."+node.name)
 	}
 	col := t.Columns[node.col]

@@ -1,9 +1,6 @@
 package normalize
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"slices"
 	"sort"
 )
@@ -18,10 +15,13 @@ const (
 	ColValue    = "value" // a list of scalars' items
 )
 
-// SchemaName is the name the schema is stored under, dlt's source name.
-const SchemaName = "secoda"
+// SchemaName is the name the schema is stored under: the source's name in dlt's docs
+// (`@dlt.source def secoda_source`), so that a dataset either tool writes is the
+// other's.
+const SchemaName = "secoda_source"
 
-// EngineVersion is the version of the schema's stored form.
+// EngineVersion is the engine version of the list form this program stored before it
+// wrote dlt's (ParseSchema reads both).
 const EngineVersion = 1
 
 // Schema is every table a pipeline has loaded, with its columns and types: what the
@@ -31,16 +31,23 @@ type Schema struct {
 	Version       int               `json:"version"`
 	EngineVersion int               `json:"engine_version"`
 	Tables        map[string]*Table `json:"tables"`
+	// PreviousHashes are the version hashes of earlier versions, newest first, as dlt
+	// keeps them (at most 10).
+	PreviousHashes []string `json:"-"`
+	// storedHash is the version hash the schema was read with ("" for the list form).
+	storedHash string
 }
 
 // Table is one table: a resource's root table, or a child table of a list.
 type Table struct {
-	Name        string    `json:"name"`
-	Parent      string    `json:"parent,omitempty"` // "" for a root table
-	Resource    string    `json:"resource"`         // the root table's resource
-	Disposition string    `json:"write_disposition,omitempty"`
-	PrimaryKey  string    `json:"primary_key,omitempty"`
-	Columns     []*Column `json:"columns"`
+	Name        string `json:"name"`
+	Parent      string `json:"parent,omitempty"` // "" for a root table
+	Resource    string `json:"resource"`         // the root table's resource
+	Disposition string `json:"write_disposition,omitempty"`
+	PrimaryKey  string `json:"primary_key,omitempty"`
+	// Cursor is the root table's incremental cursor column, dlt's incremental hint.
+	Cursor  string    `json:"-"`
+	Columns []*Column `json:"columns"`
 
 	index map[string]int
 }
@@ -58,52 +65,7 @@ type Column struct {
 
 // NewSchema is an empty schema.
 func NewSchema() *Schema {
-	return &Schema{Name: SchemaName, EngineVersion: EngineVersion, Tables: map[string]*Table{}}
-}
-
-// ParseSchema reads a stored schema.
-func ParseSchema(data []byte) (*Schema, error) {
-	s := NewSchema()
-	if err := json.Unmarshal(data, s); err != nil {
-		return nil, err
-	}
-	if s.Tables == nil {
-		s.Tables = map[string]*Table{}
-	}
-	for _, t := range s.Tables {
-		t.reindex()
-	}
-	return s, nil
-}
-
-// JSON is the schema's stored form.
-func (s *Schema) JSON() []byte {
-	b, _ := json.Marshal(s)
-	return b
-}
-
-// Hash identifies the schema's content (tables, columns, types), not its version.
-func (s *Schema) Hash() string {
-	type col struct {
-		N string
-		T DataType
-	}
-	type tbl struct {
-		N, P, D, K string
-		C          []col
-	}
-	var ts []tbl
-	for _, t := range s.Tables {
-		x := tbl{N: t.Name, P: t.Parent, D: t.Disposition, K: t.PrimaryKey}
-		for _, c := range t.Columns {
-			x.C = append(x.C, col{c.Name, c.Type})
-		}
-		ts = append(ts, x)
-	}
-	sort.Slice(ts, func(i, j int) bool { return ts[i].N < ts[j].N })
-	b, _ := json.Marshal(ts)
-	sum := sha256.Sum256(b)
-	return base64.StdEncoding.EncodeToString(sum[:])
+	return &Schema{Name: SchemaName, EngineVersion: DltEngineVersion, Tables: map[string]*Table{}}
 }
 
 // TableNames lists the tables, parents before their children, then by name.
@@ -145,7 +107,8 @@ func (s *Schema) ResourceTables(resource string) []*Table {
 
 // Clone copies the schema deeply.
 func (s *Schema) Clone() *Schema {
-	c := &Schema{Name: s.Name, Version: s.Version, EngineVersion: s.EngineVersion, Tables: make(map[string]*Table, len(s.Tables))}
+	c := &Schema{Name: s.Name, Version: s.Version, EngineVersion: s.EngineVersion, Tables: make(map[string]*Table, len(s.Tables)),
+		PreviousHashes: slices.Clone(s.PreviousHashes), storedHash: s.storedHash}
 	for n, t := range s.Tables {
 		c.Tables[n] = t.Clone()
 	}
@@ -230,8 +193,8 @@ func (s *Schema) Merge(o *Schema) bool {
 				changed = true
 			}
 		}
-		if t.Disposition != ot.Disposition || t.PrimaryKey != ot.PrimaryKey {
-			t.Disposition, t.PrimaryKey = ot.Disposition, ot.PrimaryKey
+		if t.Disposition != ot.Disposition || t.PrimaryKey != ot.PrimaryKey || t.Cursor != ot.Cursor {
+			t.Disposition, t.PrimaryKey, t.Cursor = ot.Disposition, ot.PrimaryKey, ot.Cursor
 			changed = true
 		}
 	}

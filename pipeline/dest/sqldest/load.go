@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -97,7 +98,7 @@ func (l *loader) ensureTable(ctx context.Context, t *normalize.Table) error {
 	if len(have) == 0 {
 		cols := make([]column, len(t.Columns))
 		for i, c := range t.Columns {
-			cols[i] = column{c.Name, c.Type, !c.Nullable}
+			cols[i] = column{name: c.Name, typ: c.Type, notNull: !c.Nullable, unique: c.Name == normalize.ColID}
 		}
 		return l.exec(ctx, createTable(l.d, l.table(t.Name), false, cols))
 	}
@@ -310,15 +311,22 @@ func CellValue(c normalize.Cell) any {
 // _dlt_loads row that marks it complete.
 func (l *loader) writeSystemRows(ctx context.Context) error {
 	now := time.Now().UTC()
-	hash := l.job.Schema.Hash()
+	hash := l.job.Schema.VersionHash()
+	// The state's own _version_hash (dlt's), its row's version_hash as dlt writes it.
+	var versioned struct {
+		Hash string `json:"_version_hash"`
+	}
 	stateHash := normalize.ChildRowID(l.job.State)
+	if json.Unmarshal(l.job.State, &versioned) == nil && versioned.Hash != "" {
+		stateHash = versioned.Hash
+	}
 	if err := l.exec(ctx, fmt.Sprintf(`INSERT INTO %s VALUES ($1, 4, $2, $3, $4, $5, $6, $7)`, l.table("_dlt_pipeline_state")),
 		l.job.StateVersion, l.job.PipelineName, dest.CompressState(l.job.State), now, stateHash, l.job.LoadID, randomID()); err != nil {
 		return err
 	}
 	if l.job.SchemaChanged {
 		if err := l.exec(ctx, fmt.Sprintf(`INSERT INTO %s VALUES ($1, $2, $3, $4, $5, $6)`, l.table("_dlt_version")),
-			l.job.Schema.Version, normalize.EngineVersion, now, normalize.SchemaName, hash, string(l.job.Schema.JSON())); err != nil {
+			l.job.Schema.Version, normalize.DltEngineVersion, now, l.job.Schema.Name, hash, string(l.job.Schema.JSON())); err != nil {
 			return err
 		}
 	}
@@ -332,7 +340,7 @@ func (l *loader) writeSystemRows(ctx context.Context) error {
 		l.job.LoadID, l.job.PipelineName, r.StartedAt.UTC(), now, r.Records, r.Requests, r.Retries, r.RateLimited, r.ServerErrors, r.RowsJSON, trace); err != nil {
 		return err
 	}
-	return l.exec(ctx, fmt.Sprintf(`INSERT INTO %s VALUES ($1, $2, 0, $3, $4)`, l.table("_dlt_loads")), l.job.LoadID, normalize.SchemaName, now, hash)
+	return l.exec(ctx, fmt.Sprintf(`INSERT INTO %s VALUES ($1, $2, 0, $3, $4)`, l.table("_dlt_loads")), l.job.LoadID, l.job.Schema.Name, now, hash)
 }
 
 func randomID() string {

@@ -17,9 +17,13 @@ func ReadStored(ctx context.Context, q Queryer, dataset, pipeline string) (dest.
 	if ok, err := TableExists(ctx, q, dataset, "_dlt_version"); err != nil || !ok {
 		return st, err
 	}
-	var schemaJSON string
-	err := q.QueryRowContext(ctx, fmt.Sprintf(`SELECT schema FROM %s WHERE schema_name = $1 ORDER BY version DESC, inserted_at DESC LIMIT 1`, Qualified(dataset, "_dlt_version")),
-		normalize.SchemaName).Scan(&schemaJSON)
+	// The schema under dlt's source name, else one this program stored under its old
+	// name (carried over: the next load stores it under the new one).
+	var schemaJSON, name string
+	err := q.QueryRowContext(ctx, fmt.Sprintf(`SELECT schema, schema_name FROM %s WHERE schema_name IN ($1, $2)
+		ORDER BY CASE WHEN schema_name = $1 THEN 0 ELSE 1 END, version DESC, inserted_at DESC LIMIT 1`, Qualified(dataset, "_dlt_version")),
+		normalize.SchemaName, normalize.LegacySchemaName).Scan(&schemaJSON, &name)
+	st.LegacySchema = name == normalize.LegacySchemaName
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
