@@ -454,6 +454,9 @@ func (d *Destination) Load(ctx context.Context, job dest.LoadJob) (dest.LoadResu
 type dialect struct{}
 
 // ColumnType is the PostgreSQL type of a dlt type, as dlt's postgres destination has it.
+// UniqueRowKeys is true: each table's _dlt_id is UNIQUE, as dlt creates it.
+func (dialect) UniqueRowKeys() bool { return true }
+
 func (dialect) ColumnType(t normalize.DataType) string {
 	switch t {
 	case normalize.BigInt:

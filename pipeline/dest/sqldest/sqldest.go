@@ -51,6 +51,19 @@ type column struct {
 	name    string
 	typ     normalize.DataType
 	notNull bool
+	length  int  // a text column's length, as dlt gives load ids (64); 0 for none
+	unique  bool // UNIQUE, where the dialect creates it (UniqueRowKeys)
+}
+
+// UniqueRowKeys is a dialect that makes each table's _dlt_id UNIQUE, as dlt does on
+// PostgreSQL (create_indexes); dlt's DuckDB does not (it slows loading), nor do we.
+type UniqueRowKeys interface {
+	UniqueRowKeys() bool
+}
+
+func uniqueRowKeys(d Dialect) bool {
+	u, ok := d.(UniqueRowKeys)
+	return ok && u.UniqueRowKeys()
 }
 
 // systemTables are dlt's, with the columns dlt gives them, and the run log.
@@ -58,17 +71,21 @@ var systemTables = []struct {
 	name    string
 	columns []column
 }{
-	{"_dlt_loads", []column{{"load_id", normalize.Text, true}, {"schema_name", normalize.Text, false}, {"status", normalize.BigInt, true},
-		{"inserted_at", normalize.Timestamp, true}, {"schema_version_hash", normalize.Text, false}}},
-	{"_dlt_pipeline_state", []column{{"version", normalize.BigInt, true}, {"engine_version", normalize.BigInt, true}, {"pipeline_name", normalize.Text, true},
-		{"state", normalize.Text, true}, {"created_at", normalize.Timestamp, true}, {"version_hash", normalize.Text, false},
-		{"_dlt_load_id", normalize.Text, true}, {"_dlt_id", normalize.Text, true}}},
-	{"_dlt_version", []column{{"version", normalize.BigInt, true}, {"engine_version", normalize.BigInt, true}, {"inserted_at", normalize.Timestamp, true},
-		{"schema_name", normalize.Text, true}, {"version_hash", normalize.Text, true}, {"schema", normalize.Text, true}}},
-	{dest.RunsTable, []column{{"load_id", normalize.Text, true}, {"pipeline_name", normalize.Text, true}, {"started_at", normalize.Timestamp, false},
-		{"finished_at", normalize.Timestamp, false}, {"records", normalize.BigInt, false}, {"requests", normalize.BigInt, false},
-		{"retries", normalize.BigInt, false}, {"rate_limited", normalize.BigInt, false}, {"server_errors", normalize.BigInt, false},
-		{"rows", normalize.JSON, false}, {"trace", normalize.JSON, false}}},
+	{"_dlt_loads", []column{{name: "load_id", typ: normalize.Text, notNull: true, length: 64}, col("schema_name", normalize.Text, false), col("status", normalize.BigInt, true),
+		col("inserted_at", normalize.Timestamp, true), col("schema_version_hash", normalize.Text, false)}},
+	{"_dlt_pipeline_state", []column{col("version", normalize.BigInt, true), col("engine_version", normalize.BigInt, true), col("pipeline_name", normalize.Text, true),
+		col("state", normalize.Text, true), col("created_at", normalize.Timestamp, true), col("version_hash", normalize.Text, false),
+		{name: "_dlt_load_id", typ: normalize.Text, notNull: true, length: 64}, {name: "_dlt_id", typ: normalize.Text, notNull: true, unique: true}}},
+	{"_dlt_version", []column{col("version", normalize.BigInt, true), col("engine_version", normalize.BigInt, true), col("inserted_at", normalize.Timestamp, true),
+		col("schema_name", normalize.Text, true), col("version_hash", normalize.Text, true), col("schema", normalize.Text, true)}},
+	{dest.RunsTable, []column{col("load_id", normalize.Text, true), col("pipeline_name", normalize.Text, true), col("started_at", normalize.Timestamp, false),
+		col("finished_at", normalize.Timestamp, false), col("records", normalize.BigInt, false), col("requests", normalize.BigInt, false),
+		col("retries", normalize.BigInt, false), col("rate_limited", normalize.BigInt, false), col("server_errors", normalize.BigInt, false),
+		col("rows", normalize.JSON, false), col("trace", normalize.JSON, false)}},
+}
+
+func col(name string, typ normalize.DataType, notNull bool) column {
+	return column{name: name, typ: typ, notNull: notNull}
 }
 
 // createTable is CREATE TABLE for columns.
@@ -76,8 +93,14 @@ func createTable(d Dialect, qualified string, ifNotExists bool, cols []column) s
 	defs := make([]string, len(cols))
 	for i, c := range cols {
 		defs[i] = dest.Ident(c.name) + " " + d.ColumnType(c.typ)
+		if c.length > 0 && c.typ == normalize.Text {
+			defs[i] += fmt.Sprintf("(%d)", c.length)
+		}
 		if c.notNull {
 			defs[i] += " NOT NULL"
+		}
+		if c.unique && uniqueRowKeys(d) {
+			defs[i] += " UNIQUE"
 		}
 	}
 	ine := ""
