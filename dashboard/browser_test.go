@@ -188,7 +188,7 @@ func TestInARealBrowser(t *testing.T) {
 
 	// Schema: the diagram has a box per table, each a link; the variant is marked.
 	step(t, ctx, "open the schema by its link", chromedp.Click(chromedp.CSS(`nav a[href^="/schema"]`)), chromedp.WaitVisible(chromedp.ID("diagram")))
-	stored, err := f.s.dest.ReadStored(context.Background(), f.plan.PipelineName)
+	stored, err := f.s.dest.ReadStored(context.Background(), f.plan.PipelineName, f.plan.SchemaName)
 	if err != nil {
 		t.Fatal(err)
 	}

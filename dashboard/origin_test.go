@@ -19,9 +19,9 @@ type countingDest struct {
 	reads atomic.Int64
 }
 
-func (c *countingDest) ReadStored(ctx context.Context, pipeline string) (dest.Stored, error) {
+func (c *countingDest) ReadStored(ctx context.Context, pipeline, schema string) (dest.Stored, error) {
 	c.reads.Add(1)
-	return c.Destination.ReadStored(ctx, pipeline)
+	return c.Destination.ReadStored(ctx, pipeline, schema)
 }
 
 func (c *countingDest) TableRows(ctx context.Context) (map[string]int64, error) {

@@ -413,7 +413,7 @@ type schemaPage struct {
 
 func (s *Server) schema(ctx context.Context) (*schemaPage, error) {
 	sp := &schemaPage{page: s.page("Schema")}
-	stored, err := s.dest.ReadStored(ctx, s.plan.PipelineName)
+	stored, err := s.dest.ReadStored(ctx, s.plan.PipelineName, s.plan.SchemaName)
 	if err != nil || stored.Schema == nil {
 		return sp, err
 	}

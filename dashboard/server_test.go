@@ -388,7 +388,7 @@ func TestOverviewBeforeAnyLoad(t *testing.T) {
 
 func TestSchemaShowsEveryTableColumnAndRelation(t *testing.T) {
 	f := loadedProject(t)
-	stored, err := f.s.dest.ReadStored(context.Background(), f.plan.PipelineName)
+	stored, err := f.s.dest.ReadStored(context.Background(), f.plan.PipelineName, f.plan.SchemaName)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -285,7 +285,7 @@ func TestAnUnsplittablePartitionIsIncomplete(t *testing.T) {
 
 func storedState(t *testing.T, p *project) *pipeline.State {
 	t.Helper()
-	stored, err := p.dest().ReadStored(t.Context(), p.plan.PipelineName)
+	stored, err := p.dest().ReadStored(t.Context(), p.plan.PipelineName, p.plan.SchemaName)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,6 +48,10 @@ type Config struct {
 type PipelineSection struct {
 	Name        string `toml:"name"`
 	DatasetName string `toml:"dataset_name"`
+	// SchemaName is the schema's name in _dlt_version, and the source's in the state:
+	// dlt's source name, secoda_source unless the dlt pipeline this one continues
+	// named its source otherwise.
+	SchemaName string `toml:"schema_name"`
 }
 
 // DestinationSection says where the data goes.
@@ -116,6 +120,7 @@ type Plan struct {
 	File, Dir         string
 	PipelineName      string
 	DatasetName       string
+	SchemaName        string // dlt's schema and source name
 	DestinationType   string
 	DestinationPath   string // absolute: the DuckDB file, or the filesystem root
 	DestinationURL    string // postgres: the database, without a password

@@ -908,7 +908,7 @@ func (d *configDecoder) resolve(cfg *Config, raw map[string]any) *Plan {
 	}
 	plan := &Plan{
 		File: abs, Dir: filepath.Dir(abs),
-		PipelineName: DefaultPipelineName, DatasetName: DefaultDatasetName,
+		PipelineName: DefaultPipelineName, DatasetName: DefaultDatasetName, SchemaName: normalize.SchemaName,
 		DestinationType:   DefaultDestination,
 		RequestsPerMinute: secoda.DefaultRequestsPerMinute,
 		Concurrency:       DefaultConcurrency, DetailConcurrency: DefaultDetailConcurrency,
@@ -919,7 +919,8 @@ func (d *configDecoder) resolve(cfg *Config, raw map[string]any) *Plan {
 		key string
 		val string
 		dst *string
-	}{{"name", cfg.Pipeline.Name, &plan.PipelineName}, {"dataset_name", cfg.Pipeline.DatasetName, &plan.DatasetName}} {
+	}{{"name", cfg.Pipeline.Name, &plan.PipelineName}, {"dataset_name", cfg.Pipeline.DatasetName, &plan.DatasetName},
+		{"schema_name", cfg.Pipeline.SchemaName, &plan.SchemaName}} {
 		if !d.has("pipeline", f.key) {
 			continue
 		}

@@ -43,7 +43,7 @@ func TestLoadConfigFull(t *testing.T) {
 	dir := absOf(t, filepath.Join("testdata", "config"))
 	want := &Plan{
 		File: absOf(t, file), Dir: dir,
-		PipelineName: "nightly_pipeline", DatasetName: "secoda_raw",
+		PipelineName: "nightly_pipeline", DatasetName: "secoda_raw", SchemaName: "secoda_raw_source",
 		DestinationType: "duckdb", DestinationPath: filepath.Join(dir, "data", "warehouse.duckdb"),
 		BaseURL: "https://eapi.secoda.co/api/v1", RequestsPerMinute: 30.5,
 		Concurrency: 2, DetailConcurrency: 8, CatalogCap: partition.DefaultCap, ReadMemory: dest.DefaultReadMemory,
@@ -88,7 +88,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	doc := catalogEndpoint(t, "document")
 	want := &Plan{
 		File: absOf(t, file), Dir: dir,
-		PipelineName: DefaultPipelineName, DatasetName: DefaultDatasetName,
+		PipelineName: DefaultPipelineName, DatasetName: DefaultDatasetName, SchemaName: normalize.SchemaName,
 		DestinationType: DefaultDestination, DestinationPath: filepath.Join(dir, DefaultDuckDBPath),
 		BaseURL: "", RequestsPerMinute: secoda.DefaultRequestsPerMinute,
 		Concurrency: DefaultConcurrency, DetailConcurrency: DefaultDetailConcurrency, CatalogCap: partition.DefaultCap, ReadMemory: dest.DefaultReadMemory,

@@ -139,7 +139,7 @@ func TestLongNamesFitPostgres(t *testing.T) {
 			shortened++
 		}
 	}
-	stored, err := p.dest().ReadStored(context.Background(), p.plan.PipelineName)
+	stored, err := p.dest().ReadStored(context.Background(), p.plan.PipelineName, p.plan.SchemaName)
 	if err != nil {
 		t.Fatal(err)
 	}

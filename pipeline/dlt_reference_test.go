@@ -19,6 +19,7 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 )
 
@@ -293,6 +294,12 @@ func asDlt(t *testing.T, p *project) {
 		fmt.Sprintf("INSERT INTO %s._dlt_loads VALUES (%s, %s, %s, %s, %s)", ds, lit(l["load_id"]), lit(l["schema_name"]), lit(l["status"]),
 			ts(l["inserted_at"]), lit(l["schema_version_hash"])),
 	}
+	execDataset(t, p, stmts...)
+}
+
+// execDataset runs statements on the project's dataset, as its owner.
+func execDataset(t *testing.T, p *project, stmts ...string) {
+	t.Helper()
 	if p.on.kind == dest.Postgres {
 		conn, err := pgtest.Connect(context.Background(), p.on.pg.URL, p.on.pg.Password)
 		if err != nil {
@@ -531,5 +538,75 @@ func dropOurKeys(state map[string]any) {
 				delete(rs, name)
 			}
 		}
+	}
+}
+
+// TestTheSchemaNameIsConfigurable: [pipeline] schema_name names the schema in
+// _dlt_version and _dlt_loads, and the source in the state, as a dlt pipeline whose
+// source has another name keeps them; a second run reads them back and loads nothing.
+func TestTheSchemaNameIsConfigurable(t *testing.T) {
+	p := replayProject(t, dest.DuckDB)
+	cfg, err := os.ReadFile(p.plan.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.writeConfig(t, "[pipeline]\nschema_name = \"catalog_source\"\n\n"+string(cfg))
+	p.run(t, pipeline.RunOptions{})
+	_, row := storedSchema(t, p)
+	state := decodedState(t, p)
+	if row[3] != "catalog_source" || state["default_schema_name"] != "catalog_source" || state["sources"].(map[string]any)["catalog_source"] == nil {
+		t.Fatalf("_dlt_version %v, state %v", row[3], mustJSON(state)[:200])
+	}
+	if got := p.query(t, "SELECT DISTINCT schema_name FROM _dlt_loads"); len(got) != 1 || got[0][0] != "catalog_source" {
+		t.Fatalf("_dlt_loads: %v", got)
+	}
+	if info := p.run(t, pipeline.RunOptions{}); info.Loaded {
+		t.Fatalf("the second run loaded again: %+v", info)
+	}
+}
+
+// TestADatasetStoredUnderTheOldNameIsCarriedOver: a dataset this program stored
+// before (the schema's list form under "secoda", the state's source "secoda") goes on
+// from its cursors, says it was carried over, and is stored again in dlt's form under
+// secoda_source.
+func TestADatasetStoredUnderTheOldNameIsCarriedOver(t *testing.T) {
+	p, requests := replayProjectCounting(t, dest.DuckDB)
+	p.run(t, pipeline.RunOptions{})
+	raw := p.query(t, "SELECT schema FROM _dlt_version")[0][0].(string)
+	s, err := normalize.ParseSchema([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.EngineVersion, s.Name = normalize.EngineVersion, normalize.LegacySchemaName
+	legacy, err := json.Marshal(s) // the Schema's own fields are the list form
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := decodedState(t, p)
+	srcs := state["sources"].(map[string]any)
+	srcs["secoda"] = srcs["secoda_source"]
+	delete(srcs, "secoda_source")
+	state["default_schema_name"], state["schema_names"] = "secoda", []string{"secoda"}
+	delete(state, "_version_hash")
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	execDataset(t, p,
+		"UPDATE secoda_data._dlt_version SET schema_name = 'secoda', engine_version = 1, schema = "+quote(string(legacy)),
+		"UPDATE secoda_data._dlt_pipeline_state SET state = "+quote(dest.CompressState([]byte(mustJSON(state)))),
+		"UPDATE secoda_data._dlt_loads SET schema_name = 'secoda'")
+	catalog := requests("/resource/catalog")
+	info := p.run(t, pipeline.RunOptions{})
+	if n := requests("/resource/catalog") - catalog; n != 1 {
+		t.Errorf("the catalog took %d requests: the old cursors were not carried over", n)
+	}
+	if !strings.Contains(strings.Join(info.Notes, "\n"), `stored under the name "secoda"`) {
+		t.Errorf("no note of the carry-over: %v", info.Notes)
+	}
+	_, row := storedSchema(t, p)
+	if row[3] != "secoda_source" || row[2] != int64(11) {
+		t.Errorf("_dlt_version after the run: %v", row[1:])
+	}
+	after := decodedState(t, p)
+	if after["sources"].(map[string]any)["secoda_source"] == nil || after["sources"].(map[string]any)["secoda"] != nil || after["default_schema_name"] != "secoda_source" {
+		t.Errorf("the state after the run: %s", mustJSON(after))
 	}
 }

@@ -73,6 +73,8 @@ var Limits = []Limit{
 	{Key: "pipeline.name", Kind: Length, Min: 1, Max: 120, Why: "names the run's lock file and its state; fits every file system"},
 	{Key: "pipeline.dataset_name", Kind: Length, Min: 1, Max: 120,
 		Why: "the schema, or the folder of the Parquet files; PostgreSQL takes 63 bytes"},
+	{Key: "pipeline.schema_name", Kind: Length, Min: 1, Max: 64,
+		Why: "dlt's schema and source name, in _dlt_version and the state (secoda_source when absent); dlt takes 64 bytes"},
 	{Key: "destination.type", Kind: Length, Min: 1, Max: 32, Why: "duckdb, postgres or filesystem"},
 	{Key: "destination.path", Kind: Length, Min: 1, Max: 4096, Why: "the DuckDB file or the Parquet folder; 4096 is Linux's longest path"},
 	{Key: "destination.url", Kind: Length, Min: 1, Max: 2048, Why: "postgres://USER@HOST:PORT/DATABASE and its parameters, never a password"},

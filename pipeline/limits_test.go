@@ -22,6 +22,9 @@ var limitExamples = map[string]func(value string) (config, key string){
 	"pipeline.dataset_name": func(v string) (string, string) {
 		return "[pipeline]\ndataset_name = " + v + "\n[resources.tag]\n", "pipeline.dataset_name"
 	},
+	"pipeline.schema_name": func(v string) (string, string) {
+		return "[pipeline]\nschema_name = " + v + "\n[resources.tag]\n", "pipeline.schema_name"
+	},
 	"destination.type": func(v string) (string, string) {
 		return "[destination]\ntype = " + v + "\n[resources.tag]\n", "destination.type"
 	},

@@ -306,7 +306,7 @@ func (u *UnfinishedRun) Summary() string {
 // could not read whole.
 func (s *State) IncompleteParts() map[string][]partition.Incomplete {
 	out := map[string][]partition.Incomplete{}
-	for name, rs := range s.Sources[sourceName].Resources {
+	for name, rs := range s.Sources[s.source].Resources {
 		if inc := rs.Partitions.IncompleteParts(); len(inc) > 0 {
 			out[name] = inc
 		}
@@ -338,7 +338,7 @@ func ReadHealth(plan *Plan, state *State) (*Health, error) {
 	if inc := state.IncompleteParts(); len(inc) > 0 {
 		h.Incomplete = inc
 	}
-	for name, rs := range state.Sources[sourceName].Resources {
+	for name, rs := range state.Sources[state.source].Resources {
 		if rs.Partitions != nil && len(rs.Partitions.Parts) > 1 {
 			if h.Partitions == nil {
 				h.Partitions = map[string]int{}

@@ -128,7 +128,7 @@ func run(ctx context.Context, plan *Plan, opts RunOptions, resources []Resource,
 			return nil, err
 		}
 	}
-	stored, err := target.ReadStored(ctx, plan.PipelineName)
+	stored, err := target.ReadStored(ctx, plan.PipelineName, plan.SchemaName)
 	if err != nil {
 		return nil, fmt.Errorf("reading the pipeline's state from %s: %w", target.Location(), err)
 	}
@@ -140,6 +140,7 @@ func run(ctx context.Context, plan *Plan, opts RunOptions, resources []Resource,
 	if stored.Schema != nil {
 		base = stored.Schema.Clone()
 	}
+	base.Name = plan.SchemaName // a schema carried over from the old name takes the new
 
 	loads := make([]dest.ResourceLoad, len(resources))
 	var notes []string
@@ -218,7 +219,7 @@ func run(ctx context.Context, plan *Plan, opts RunOptions, resources []Resource,
 	if stored.LegacySchema {
 		info.Notes = append(info.Notes, fmt.Sprintf("the dataset's schema and state were stored under the name %q, the name this program used before; "+
 			"this load stores them under %q, the source name of dlt's Secoda pipeline, so that dlt and this program continue each other's dataset",
-			normalize.LegacySchemaName, normalize.SchemaName))
+			normalize.LegacySchemaName, plan.SchemaName))
 		stateChanged = true
 	}
 	skipped := map[string]bool{} // tables of unchanged resources, not loaded again

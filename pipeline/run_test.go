@@ -245,7 +245,7 @@ func checkLayout(t *testing.T, p *project, resources map[string]string) {
 			t.Errorf("%s: %d rows, the simulator's data makes %d", table, counts[table], n)
 		}
 	}
-	stored, err := p.dest().ReadStored(context.Background(), p.plan.PipelineName)
+	stored, err := p.dest().ReadStored(context.Background(), p.plan.PipelineName, p.plan.SchemaName)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,7 +79,7 @@ func planFor(t *testing.T, file string, opts ScaffoldOptions) *Plan {
 	}
 	p := &Plan{
 		File: abs, Dir: filepath.Dir(abs),
-		PipelineName: DefaultPipelineName, DatasetName: DefaultDatasetName,
+		PipelineName: DefaultPipelineName, DatasetName: DefaultDatasetName, SchemaName: normalize.SchemaName,
 		DestinationType: DefaultDestination, DestinationPath: filepath.Join(filepath.Dir(abs), DefaultDuckDBPath),
 		BaseURL: base, RequestsPerMinute: secoda.DefaultRequestsPerMinute,
 		Concurrency: DefaultConcurrency, DetailConcurrency: DefaultDetailConcurrency, CatalogCap: partition.DefaultCap, ReadMemory: dest.DefaultReadMemory,

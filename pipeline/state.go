@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha3"
 	"encoding/base64"
 	"encoding/json"
@@ -32,6 +33,9 @@ type State struct {
 	DestinationName   *string                `json:"destination_name"`
 	VersionHash       string                 `json:"_version_hash"`
 	Sources           map[string]SourceState `json:"sources"`
+	// source is the source the state keeps resources under: the schema's name, as dlt
+	// names a source's state after it.
+	source string
 }
 
 // SourceState is one source's part of the state.
@@ -62,19 +66,17 @@ type CursorState struct {
 // stateEngineVersion is dlt's current one.
 const stateEngineVersion = 4
 
-// sourceName is the source the state keeps resources under: the schema's name, as
-// dlt names a source's state after it.
-const sourceName = normalize.SchemaName
-
 func newState(plan *Plan) *State {
+	source := cmp.Or(plan.SchemaName, normalize.SchemaName)
 	return &State{
 		EngineVersion:     stateEngineVersion,
 		PipelineName:      plan.PipelineName,
 		DatasetName:       plan.DatasetName,
-		DefaultSchemaName: normalize.SchemaName,
-		SchemaNames:       []string{normalize.SchemaName},
+		DefaultSchemaName: source,
+		SchemaNames:       []string{source},
 		DestinationType:   "dlt.destinations." + plan.DestinationType,
 		Sources:           map[string]SourceState{},
+		source:            source,
 	}
 }
 
@@ -91,15 +93,15 @@ func parseState(plan *Plan, data []byte, version int64) (*State, error) {
 	}
 	// A state this program wrote under its old source name is carried over.
 	if old, ok := s.Sources[normalize.LegacySchemaName]; ok {
-		if _, taken := s.Sources[sourceName]; !taken {
-			s.Sources[sourceName] = old
+		if _, taken := s.Sources[s.source]; !taken {
+			s.Sources[s.source] = old
 		}
 		delete(s.Sources, normalize.LegacySchemaName)
 	}
-	s.DefaultSchemaName = normalize.SchemaName
-	if !slices.Contains(s.SchemaNames, normalize.SchemaName) {
+	s.DefaultSchemaName = s.source
+	if !slices.Contains(s.SchemaNames, s.source) {
 		s.SchemaNames = slices.DeleteFunc(s.SchemaNames, func(n string) bool { return n == normalize.LegacySchemaName })
-		s.SchemaNames = append(s.SchemaNames, normalize.SchemaName)
+		s.SchemaNames = append(s.SchemaNames, s.source)
 	}
 	if s.Version < version {
 		s.Version = version
@@ -109,7 +111,7 @@ func parseState(plan *Plan, data []byte, version int64) (*State, error) {
 
 // Cursor is a resource's last loaded cursor value, "" when none.
 func (s *State) Cursor(resource, field string) string {
-	c := s.Sources[sourceName].Resources[resource].Incremental[field]
+	c := s.Sources[s.source].Resources[resource].Incremental[field]
 	if c.LastValue == nil {
 		return ""
 	}
@@ -118,7 +120,7 @@ func (s *State) Cursor(resource, field string) string {
 
 // SetCursor records where a resource's incremental loading now stands.
 func (s *State) SetCursor(resource, field, value string) {
-	src := s.Sources[sourceName]
+	src := s.Sources[s.source]
 	if src.Resources == nil {
 		src.Resources = map[string]ResourceState{}
 	}
@@ -135,29 +137,29 @@ func (s *State) SetCursor(resource, field, value string) {
 	c.LastValue = &v
 	rs.Incremental[field] = c
 	src.Resources[resource] = rs
-	s.Sources[sourceName] = src
+	s.Sources[s.source] = src
 }
 
 // ContentHash is the hash of what a resource without a cursor last loaded.
 func (s *State) ContentHash(resource string) string {
-	return s.Sources[sourceName].Resources[resource].ContentHash
+	return s.Sources[s.source].Resources[resource].ContentHash
 }
 
 // SetContentHash records the hash of what a resource loaded.
 func (s *State) SetContentHash(resource, hash string) {
-	src := s.Sources[sourceName]
+	src := s.Sources[s.source]
 	if src.Resources == nil {
 		src.Resources = map[string]ResourceState{}
 	}
 	rs := src.Resources[resource]
 	rs.ContentHash = hash
 	src.Resources[resource] = rs
-	s.Sources[sourceName] = src
+	s.Sources[s.source] = src
 }
 
 // Plan is how a resource's list was split at its last load, nil for none.
 func (s *State) Plan(resource string) *partition.Plan {
-	return s.Sources[sourceName].Resources[resource].Partitions
+	return s.Sources[s.source].Resources[resource].Partitions
 }
 
 // SetPlan keeps how a resource's list was split; it reports whether that changed.
@@ -165,7 +167,7 @@ func (s *State) SetPlan(resource string, p *partition.Plan) bool {
 	if p == nil {
 		return false
 	}
-	src := s.Sources[sourceName]
+	src := s.Sources[s.source]
 	if src.Resources == nil {
 		src.Resources = map[string]ResourceState{}
 	}
@@ -177,13 +179,13 @@ func (s *State) SetPlan(resource string, p *partition.Plan) bool {
 	}
 	rs.Partitions = p
 	src.Resources[resource] = rs
-	s.Sources[sourceName] = src
+	s.Sources[s.source] = src
 	return true
 }
 
 // Forget drops a resource's state (a full refresh).
 func (s *State) Forget(resource string) {
-	if src, ok := s.Sources[sourceName]; ok {
+	if src, ok := s.Sources[s.source]; ok {
 		delete(src.Resources, resource)
 	}
 }
@@ -191,7 +193,7 @@ func (s *State) Forget(resource string) {
 // Cursors lists every resource's cursor, for status.
 func (s *State) Cursors() map[string]map[string]string {
 	out := map[string]map[string]string{}
-	for name, rs := range s.Sources[sourceName].Resources {
+	for name, rs := range s.Sources[s.source].Resources {
 		for field, c := range rs.Incremental {
 			if c.LastValue == nil {
 				continue

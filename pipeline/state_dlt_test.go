@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 )
 
@@ -16,7 +17,7 @@ import (
 const stateVectorHash = "Z7gdyf1J9JPusBoq4LBMbB9EIQ+aF8jVbH8U56ME8bA="
 
 func stateVector() *State {
-	s := newState(&Plan{PipelineName: "secoda_pipeline", DatasetName: "secoda_data", DestinationType: "duckdb"})
+	s := newState(&Plan{PipelineName: "secoda_pipeline", DatasetName: "secoda_data", DestinationType: "duckdb", SchemaName: normalize.SchemaName})
 	s.Version = 3
 	s.SetCursor("document", "updated_at", "2026-05-01T00:00:00Z")
 	s.SetCursor("document", "updated_at", "2026-05-26T02:31:20.972112Z")
@@ -72,7 +73,7 @@ func TestTheStateIsDlts(t *testing.T) {
 	if again := dest.CompressState(plain); again[:3] != row.State[:3] {
 		t.Errorf("our compression starts %s, dlt's %s (zlib's header: the level)", again[:3], row.State[:3])
 	}
-	theirs, err := parseState(&Plan{PipelineName: "secoda_pipeline"}, plain, 0)
+	theirs, err := parseState(&Plan{PipelineName: "secoda_pipeline", SchemaName: normalize.SchemaName}, plain, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

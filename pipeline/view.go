@@ -84,7 +84,7 @@ func ReadView(ctx context.Context, plan *Plan, dst dest.Destination, dir string)
 		}
 		v.Runs = append(v.Runs, rv)
 	}
-	stored, err := dst.ReadStored(ctx, plan.PipelineName)
+	stored, err := dst.ReadStored(ctx, plan.PipelineName, plan.SchemaName)
 	if err != nil {
 		return nil, err
 	}

@@ -99,7 +99,7 @@ func systemTable(name string) bool {
 // storedSchema is the dataset's stored schema; nothing loaded yet is dest.ErrNoData.
 func (ds *dataset) storedSchema(ctx context.Context) (*normalize.Schema, error) {
 	plan := ds.plan
-	stored, err := ds.dest.ReadStored(ctx, plan.PipelineName)
+	stored, err := ds.dest.ReadStored(ctx, plan.PipelineName, plan.SchemaName)
 	if err != nil {
 		return nil, err
 	}

@@ -80,7 +80,9 @@ type Destination interface {
 	Location() string
 	// ReadStored reads the latest schema and pipeline state; before the first load
 	// it is an empty Stored, not an error.
-	ReadStored(ctx context.Context, pipeline string) (Stored, error)
+	// schema is the schema's name (dlt's source name); one this program stored under
+	// its old name is read too (Stored.LegacySchema).
+	ReadStored(ctx context.Context, pipeline, schema string) (Stored, error)
 	// Load applies a load package atomically: all of it is visible, or none.
 	Load(ctx context.Context, job LoadJob) (LoadResult, error)
 	// Query runs one read-only query of the dataset, its tables unqualified, and

@@ -12,6 +12,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 )
 
 // seeded makes a DuckDB file with a dataset and one table, written without this package.
@@ -136,7 +137,7 @@ func TestMissingFile(t *testing.T) {
 	if _, err := d.Query(context.Background(), "SELECT 1", dest.Rows(1)); !errors.Is(err, dest.ErrNoData) || !strings.Contains(err.Error(), "secoda-workbench run") {
 		t.Fatalf("%v", err)
 	}
-	st, err := d.ReadStored(context.Background(), "p")
+	st, err := d.ReadStored(context.Background(), "p", normalize.SchemaName)
 	if err != nil || st.Schema != nil || st.State != nil {
 		t.Fatalf("%+v %v", st, err)
 	}

@@ -27,7 +27,7 @@ type Reader struct {
 
 // ReadStored reads the latest schema and pipeline state; nothing loaded yet is an
 // empty Stored, not an error.
-func (r Reader) ReadStored(ctx context.Context, pipeline string) (dest.Stored, error) {
+func (r Reader) ReadStored(ctx context.Context, pipeline, schema string) (dest.Stored, error) {
 	db, err := r.Open(ctx)
 	if errors.Is(err, dest.ErrNoData) {
 		return dest.Stored{}, nil
@@ -36,7 +36,7 @@ func (r Reader) ReadStored(ctx context.Context, pipeline string) (dest.Stored, e
 		return dest.Stored{}, err
 	}
 	defer db.Close()
-	return sqldest.ReadStored(ctx, db, r.Dataset, pipeline)
+	return sqldest.ReadStored(ctx, db, r.Dataset, pipeline, schema)
 }
 
 // Query runs one query, classified by DuckDB's parser first (RunQuery), within b and

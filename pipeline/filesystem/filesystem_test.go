@@ -22,6 +22,7 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/filesystem"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 )
 
@@ -265,7 +266,7 @@ func TestNothingLoadedYet(t *testing.T) {
 	if _, err := p.d.Query(context.Background(), "SELECT 1", dest.Rows(1)); !errors.Is(err, dest.ErrNoData) || !strings.Contains(err.Error(), "secoda-workbench run") {
 		t.Fatalf("%v", err)
 	}
-	st, err := p.d.ReadStored(context.Background(), "secoda_pipeline")
+	st, err := p.d.ReadStored(context.Background(), "secoda_pipeline", normalize.SchemaName)
 	if err != nil || st.Schema != nil || st.State != nil {
 		t.Fatalf("%+v %v", st, err)
 	}

@@ -174,11 +174,11 @@ func (d *Destination) Ping(ctx context.Context) error {
 
 // ReadStored reads the latest schema and pipeline state; before the first load it is
 // empty.
-func (d *Destination) ReadStored(ctx context.Context, pipeline string) (dest.Stored, error) {
+func (d *Destination) ReadStored(ctx context.Context, pipeline, schema string) (dest.Stored, error) {
 	var st dest.Stored
 	err := d.read(ctx, false, func(tx *sql.Tx) error {
 		var err error
-		st, err = sqldest.ReadStored(ctx, tx, d.Dataset, pipeline)
+		st, err = sqldest.ReadStored(ctx, tx, d.Dataset, pipeline, schema)
 		return err
 	})
 	if errors.Is(err, dest.ErrNoData) {

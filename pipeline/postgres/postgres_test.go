@@ -14,6 +14,7 @@ import (
 
 	"github.com/secoda-workbench/secoda-workbench/internal/pgtest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
 )
 
@@ -148,7 +149,7 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 	if _, err := other.Query(ctx, "SELECT 1", dest.Rows(1)); !errors.Is(err, dest.ErrNoData) || !strings.Contains(err.Error(), "secoda-workbench run") {
 		t.Errorf("no dataset: %v", err)
 	}
-	if st, err := other.ReadStored(ctx, "p"); err != nil || st.Schema != nil {
+	if st, err := other.ReadStored(ctx, "p", normalize.SchemaName); err != nil || st.Schema != nil {
 		t.Errorf("no dataset, ReadStored: %+v %v", st, err)
 	}
 	if c, err := d.Check(ctx); err != nil || c.Superuser || !c.CanLoad || c.Version == "" {

@@ -12,7 +12,7 @@ import (
 
 // ReadStored reads the latest schema and pipeline state of a dataset; a dataset
 // without them is an empty Stored.
-func ReadStored(ctx context.Context, q Queryer, dataset, pipeline string) (dest.Stored, error) {
+func ReadStored(ctx context.Context, q Queryer, dataset, pipeline, schema string) (dest.Stored, error) {
 	var st dest.Stored
 	if ok, err := TableExists(ctx, q, dataset, "_dlt_version"); err != nil || !ok {
 		return st, err
@@ -22,7 +22,7 @@ func ReadStored(ctx context.Context, q Queryer, dataset, pipeline string) (dest.
 	var schemaJSON, name string
 	err := q.QueryRowContext(ctx, fmt.Sprintf(`SELECT schema, schema_name FROM %s WHERE schema_name IN ($1, $2)
 		ORDER BY CASE WHEN schema_name = $1 THEN 0 ELSE 1 END, version DESC, inserted_at DESC LIMIT 1`, Qualified(dataset, "_dlt_version")),
-		normalize.SchemaName, normalize.LegacySchemaName).Scan(&schemaJSON, &name)
+		schema, normalize.LegacySchemaName).Scan(&schemaJSON, &name)
 	st.LegacySchema = name == normalize.LegacySchemaName
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
