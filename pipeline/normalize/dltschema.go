@@ -144,7 +144,9 @@ func (s *Schema) stored() orderedObject {
 			continue
 		}
 		tables = append(tables, kv{name, t.stored()})
-		if t.Parent == "" {
+		// dlt propagates a root's _dlt_id to its children as _dlt_root_id for merge
+		// tables only (its relational normalizer's extend_table), as we do.
+		if t.Parent == "" && t.Disposition == "merge" {
 			roots = append(roots, name)
 		}
 	}

@@ -298,6 +298,24 @@ func TestTheStoredSchemaValidatesAsDlts(t *testing.T) {
 	if errs := validateAsDlt(s.JSON()); len(errs) > 0 {
 		t.Fatalf("dlt would refuse what we store:\n%s", strings.Join(errs, "\n"))
 	}
+	// Only merge tables propagate their _dlt_id to their children, as in dlt.
+	var doc struct {
+		Normalizers struct {
+			JSON struct {
+				Config struct {
+					Propagation struct {
+						Tables map[string]map[string]string `json:"tables"`
+					} `json:"propagation"`
+				} `json:"config"`
+			} `json:"json"`
+		} `json:"normalizers"`
+	}
+	if err := json.Unmarshal(s.JSON(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if p := doc.Normalizers.JSON.Config.Propagation.Tables; len(p) != 1 || p["resource_catalog"][ColID] != ColRootID {
+		t.Fatalf("propagation: %v", p)
+	}
 	// The check can fail: a key dlt does not know is refused.
 	if errs := validateAsDlt([]byte(strings.Replace(string(s.JSON()), `"nullable"`, `"nulable"`, 1))); len(errs) == 0 {
 		t.Fatal("a misspelt key passed the check")
