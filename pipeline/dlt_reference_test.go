@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -56,7 +57,7 @@ func replayCounting(t testing.TB) (*httptest.Server, func(path string) int) {
 			t.Fatal(err)
 		}
 		q := u.Query()
-		byKey[key{strings.TrimSuffix(u.Path, "/"), cmpOr(q.Get("page"), "1"), q.Get("sort") != ""}] = body
+		byKey[key{strings.TrimSuffix(u.Path, "/"), cmp.Or(q.Get("page"), "1"), q.Get("sort") != ""}] = body
 	}
 	var mu sync.Mutex
 	requests := map[string]int{}
@@ -67,7 +68,7 @@ func replayCounting(t testing.TB) (*httptest.Server, func(path string) int) {
 		requests[path]++
 		mu.Unlock()
 		q := r.URL.Query()
-		body, ok := byKey[key{path, cmpOr(q.Get("page"), "1"), q.Get("sort") != ""}]
+		body, ok := byKey[key{path, cmp.Or(q.Get("page"), "1"), q.Get("sort") != ""}]
 		if !ok {
 			http.Error(w, `{"detail":"not in the reference"}`, http.StatusNotFound)
 			return
@@ -81,13 +82,6 @@ func replayCounting(t testing.TB) (*httptest.Server, func(path string) int) {
 		defer mu.Unlock()
 		return requests[path]
 	}
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // storedSchema is _dlt_version's latest schema, decoded.

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"cmp"
 	"crypto/sha3"
 	"encoding/base64"
@@ -61,6 +60,16 @@ type CursorState struct {
 	LastValue    *string  `json:"last_value"`
 	UniqueHashes []string `json:"unique_hashes"`
 	StartValue   *string  `json:"start_value"`
+}
+
+// MarshalJSON writes unique_hashes as a list even when there are none (a cursor this
+// program stored before it kept them), as dlt reads it.
+func (c CursorState) MarshalJSON() ([]byte, error) {
+	type plain CursorState
+	if c.UniqueHashes == nil {
+		c.UniqueHashes = []string{}
+	}
+	return json.Marshal(plain(c))
 }
 
 // stateEngineVersion is dlt's current one.
@@ -209,16 +218,6 @@ func (s *State) Cursors() map[string]map[string]string {
 
 // JSON is the state's stored form, its _version_hash computed first.
 func (s *State) JSON() []byte {
-	for _, src := range s.Sources {
-		for _, rs := range src.Resources {
-			for f, c := range rs.Incremental {
-				if c.UniqueHashes == nil {
-					c.UniqueHashes = []string{}
-					rs.Incremental[f] = c
-				}
-			}
-		}
-	}
 	s.VersionHash = stateVersionHash(s)
 	b, _ := json.Marshal(s)
 	return b
@@ -229,20 +228,11 @@ func (s *State) JSON() []byte {
 // _version_hash and _local; base64.
 func stateVersionHash(s *State) string {
 	raw, _ := json.Marshal(s)
-	var doc map[string]any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber() // numbers as written: 1000000, not 1e+06
-	if err := dec.Decode(&doc); err != nil {
+	content, err := normalize.SortedJSON(raw, "_state_version", "_state_engine_version", "_version_hash", "_local")
+	if err != nil {
 		return ""
 	}
-	for _, k := range []string{"_state_version", "_state_engine_version", "_version_hash", "_local"} {
-		delete(doc, k)
-	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.Encode(doc)
-	sum := sha3.Sum256(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+	sum := sha3.Sum256(content)
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
 

@@ -108,8 +108,9 @@ func (d *Deps) searchCatalog(ctx context.Context) (*catalogData, error) {
 		return nil, err
 	}
 	key, keyErr := indexKey(ctx, ds)
-	if keyErr == nil {
-		if idx, _, err := openIndexOf(ctx, ds, key); idx != nil && err == nil {
+	file, fileErr := locateIndex(ds.plan)
+	if keyErr == nil && fileErr == nil {
+		if idx, err := openIndex(ctx, ds.plan, file.path, key); idx != nil && err == nil {
 			return idx, nil
 		}
 	}
@@ -117,7 +118,11 @@ func (d *Deps) searchCatalog(ctx context.Context) (*catalogData, error) {
 	if err != nil || keyErr != nil {
 		return c, err // no _dlt_loads: not a dataset a load wrote
 	}
-	idx, err := c.searchIndex(ctx, key)
+	err = fileErr
+	var idx *catalogData
+	if err == nil {
+		idx, err = c.searchIndex(ctx, file, key)
+	}
 	if err != nil {
 		if ctx.Err() == nil && d.Logger != nil {
 			d.Logger.Warn("search reads the dataset: its index could not be used", "error", err)
@@ -127,41 +132,35 @@ func (d *Deps) searchCatalog(ctx context.Context) (*catalogData, error) {
 	return idx, nil
 }
 
-// openIndexOf opens the index of key in ds's project, and returns its path.
-func openIndexOf(ctx context.Context, ds *dataset, key string) (*catalogData, string, error) {
-	folder, err := searchFolder(ds.plan)
+// indexLocation is where a project's index is: its folder (made when missing), its name
+// there and its path.
+type indexLocation struct {
+	folder     projectfs.Root
+	name, path string
+}
+
+func locateIndex(plan *pipeline.Plan) (indexLocation, error) {
+	folder, err := searchFolder(plan)
 	if err != nil {
-		return nil, "", err
+		return indexLocation{}, err
 	}
-	path, err := folder.Path(ds.plan.PipelineName+".duckdb", projectfs.File)
-	if err != nil {
-		return nil, "", err
-	}
-	idx, err := openIndex(ctx, ds.plan, path, key)
-	return idx, path, err
+	name := plan.PipelineName + ".duckdb"
+	path, err := folder.Path(name, projectfs.File)
+	return indexLocation{folder: folder, name: name, path: path}, err
 }
 
 // searchIndex opens the index of key, building it first when there is none or it is
 // of an older load.
-func (c *catalogData) searchIndex(ctx context.Context, key string) (*catalogData, error) {
-	folder, err := searchFolder(c.plan)
-	if err != nil {
-		return nil, err
-	}
-	name := c.plan.PipelineName + ".duckdb"
-	path, err := folder.Path(name, projectfs.File)
-	if err != nil {
-		return nil, err
-	}
+func (c *catalogData) searchIndex(ctx context.Context, file indexLocation, key string) (*catalogData, error) {
 	indexBuilds.Lock()
 	defer indexBuilds.Unlock()
-	if idx, err := openIndex(ctx, c.plan, path, key); idx != nil || err != nil {
+	if idx, err := openIndex(ctx, c.plan, file.path, key); idx != nil || err != nil {
 		return idx, err // built while this search waited
 	}
 	ctx, cancel := context.WithTimeout(ctx, indexBuildTimeout)
 	defer cancel()
-	tmp := name + ".building-" + randomHex(6)
-	tmpPath, err := folder.Path(tmp, projectfs.File)
+	tmp := file.name + ".building-" + randomHex(6)
+	tmpPath, err := file.folder.Path(tmp, projectfs.File)
 	if err != nil {
 		return nil, err
 	}
@@ -172,10 +171,10 @@ func (c *catalogData) searchIndex(ctx context.Context, key string) (*catalogData
 	if err := c.buildIndex(ctx, tmpPath, key); err != nil {
 		return nil, fmt.Errorf("building the search index: %w", err)
 	}
-	if err := folder.Rename(tmp, name); err != nil {
+	if err := file.folder.Rename(tmp, file.name); err != nil {
 		return nil, err
 	}
-	idx, err := openIndex(ctx, c.plan, path, key)
+	idx, err := openIndex(ctx, c.plan, file.path, key)
 	if err == nil && idx == nil {
 		err = errors.New("the search index just built does not answer")
 	}

@@ -394,9 +394,9 @@ func (c *catalogData) namesPass(ctx context.Context, q searchQuery, filter strin
 // match, and on a dataset, a cheap condition rules most names out (halves) before a
 // regular expression of w's variants checks the rest.
 func (c *catalogData) typoCond(ctx context.Context, w string) (string, error) {
-	variants := c.regexpMatch("word", strings.Join(oneEditPatterns(w), "|"))
+	variants := strings.Join(oneEditPatterns(w), "|")
 	if c.indexed {
-		res, err := c.query(ctx, "SELECT word FROM "+indexWords+" WHERE "+variants+" ORDER BY word LIMIT "+fmt.Sprint(maxTypoWords+1), maxTypoWords+1)
+		res, err := c.query(ctx, "SELECT word FROM "+indexWords+" WHERE "+c.regexpMatch("word", variants)+" ORDER BY word LIMIT "+fmt.Sprint(maxTypoWords+1), maxTypoWords+1)
 		if err != nil {
 			return "", err
 		}
@@ -408,7 +408,7 @@ func (c *catalogData) typoCond(ctx context.Context, w string) (string, error) {
 			return "(" + strings.Join(conds, " OR ") + ")", nil
 		}
 	}
-	return "(" + contains("f", w) + " OR (" + halves(w) + " AND " + c.regexpMatch("f", strings.Join(oneEditPatterns(w), "|")) + "))", nil
+	return "(" + contains("f", w) + " OR (" + halves(w) + " AND " + c.regexpMatch("f", variants) + "))", nil
 }
 
 // maxTypoWords bounds the words of the index a typo's condition lists.

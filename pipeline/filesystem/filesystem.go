@@ -166,6 +166,16 @@ func (d *Destination) current(ctx context.Context) (*snapshot, error) {
 	return snap, nil
 }
 
+// loaded is the snapshot of a dataset with at least one complete load; none is
+// dest.ErrNoData.
+func (d *Destination) loaded(ctx context.Context) (*snapshot, error) {
+	snap, err := d.current(ctx)
+	if err == nil && len(snap.loads) == 0 {
+		err = fmt.Errorf("%w: %s holds no complete load; run `secoda-workbench run` first", dest.ErrNoData, d.dir())
+	}
+	return snap, err
+}
+
 // memoryDB is an in-memory DuckDB database with the settings of a DSN ("" for none).
 func memoryDB(ctx context.Context, dsn string) (*sql.DB, error) {
 	c, err := duckdbdrv.NewConnector(dsn, nil)
@@ -186,12 +196,9 @@ func memoryDB(ctx context.Context, dsn string) (*sql.DB, error) {
 // folder (reads do not spill) and the read memory as its memory limit, whose external
 // access goes off once the views are made.
 func (d *Destination) reader(ctx context.Context) (*sql.DB, *snapshot, error) {
-	snap, err := d.current(ctx)
+	snap, err := d.loaded(ctx)
 	if err != nil {
 		return nil, nil, err
-	}
-	if len(snap.loads) == 0 {
-		return nil, nil, fmt.Errorf("%w: %s holds no complete load; run `secoda-workbench run` first", dest.ErrNoData, d.dir())
 	}
 	db, err := memoryDB(ctx, fmt.Sprintf("?memory_limit=%dMB&temp_directory=", cmp.Or(d.Reader.Memory, dest.DefaultReadMemory)>>20))
 	if err != nil {
@@ -252,12 +259,9 @@ func (d *Destination) views(folder projectfs.Root, snap *snapshot, schema string
 // ReadInPlace makes the dataset's tables, as of its last complete load, views in
 // schema name of another DuckDB database (dest.InPlace).
 func (d *Destination) ReadInPlace(ctx context.Context, name string) ([]string, string, error) {
-	snap, err := d.current(ctx)
+	snap, err := d.loaded(ctx)
 	if err != nil {
 		return nil, "", err
-	}
-	if len(snap.loads) == 0 {
-		return nil, "", fmt.Errorf("%w: %s holds no complete load; run `secoda-workbench run` first", dest.ErrNoData, d.dir())
 	}
 	folder, err := projectfs.OpenFolder(d.dir())
 	if err != nil {

@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha3"
 	"encoding/base64"
 	"encoding/json"
@@ -195,16 +196,9 @@ func (t *Table) stored() orderedObject {
 	if t.Parent != "" {
 		out = append(out, kv{"parent", t.Parent})
 	} else {
-		out = append(out, kv{"write_disposition", cmpOr(t.Disposition, "append")}, kv{"resource", cmpOr(t.Resource, t.Name)})
+		out = append(out, kv{"write_disposition", cmp.Or(t.Disposition, "append")}, kv{"resource", cmp.Or(t.Resource, t.Name)})
 	}
 	return append(out, kv{"x-normalizer", orderedObject{{"seen-data", true}}})
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // variantBase is the column a variant column's name says it stands beside, when the
@@ -258,14 +252,10 @@ func (s *Schema) VersionHash() string {
 // dltVersionHash is dlt's version hash of a stored schema's JSON (with or without
 // version, version_hash, imported_version_hash and previous_hashes: they are left out).
 func dltVersionHash(stored []byte) string {
-	var doc map[string]any
-	if err := json.Unmarshal(stored, &doc); err != nil {
+	content, err := SortedJSON(stored, "version", "version_hash", "imported_version_hash", "previous_hashes")
+	if err != nil {
 		return ""
 	}
-	for _, k := range []string{"version", "version_hash", "imported_version_hash", "previous_hashes"} {
-		delete(doc, k)
-	}
-	content, _ := marshalPlain(doc) // a map's keys are written sorted
 	h := sha3.New256()
 	h.Write(content)
 	order, _ := columnOrder(stored)
@@ -281,6 +271,23 @@ func dltVersionHash(stored []byte) string {
 		}
 	}
 	return base64.StdEncoding.EncodeToString(h.Sum(nil))
+}
+
+// SortedJSON is a JSON object as dlt hashes it (orjson with sorted keys): compact,
+// its keys sorted at every level, numbers as written, nothing escaped for HTML; the
+// top-level keys leave out. Both of dlt's version hashes, the schema's and the
+// state's, are SHA3-256 of this.
+func SortedJSON(object []byte, leave ...string) ([]byte, error) {
+	var doc map[string]any
+	dec := json.NewDecoder(bytes.NewReader(object))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	for _, k := range leave {
+		delete(doc, k)
+	}
+	return marshalPlain(doc) // a map's keys are written sorted
 }
 
 // columnOrder reads each table's column names in the order of its columns' dict.
@@ -362,7 +369,7 @@ func parseDlt(data []byte) (*Schema, error) {
 		return nil, err
 	}
 	s := NewSchema()
-	s.Name, s.Version, s.PreviousHashes, s.storedHash = cmpOr(d.Name, SchemaName), d.Version, d.PreviousHashes, d.VersionHash
+	s.Name, s.Version, s.PreviousHashes, s.storedHash = cmp.Or(d.Name, SchemaName), d.Version, d.PreviousHashes, d.VersionHash
 	for name, raw := range d.Tables {
 		if isDltSystemTable(name) {
 			continue
@@ -387,7 +394,7 @@ func parseDlt(data []byte) (*Schema, error) {
 		}
 		for _, k := range keys {
 			c := cols[k]
-			col := &Column{Name: cmpOr(c.Name, k), Type: c.Type, Nullable: c.Nullable == nil || *c.Nullable, Variant: c.Variant}
+			col := &Column{Name: cmp.Or(c.Name, k), Type: c.Type, Nullable: c.Nullable == nil || *c.Nullable, Variant: c.Variant}
 			if c.Variant {
 				col.VariantOf = c.VariantOf
 				if col.VariantOf == "" {
@@ -412,7 +419,7 @@ func parseDlt(data []byte) (*Schema, error) {
 			root = s.Tables[root.Parent]
 		}
 		if t.Resource == "" || t.Parent != "" {
-			t.Resource = cmpOr(root.Resource, root.Name)
+			t.Resource = cmp.Or(root.Resource, root.Name)
 		}
 	}
 	return s, nil
