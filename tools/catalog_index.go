@@ -36,8 +36,8 @@ import (
 //
 // The index is built on the first search after a load (the dataset's latest load is
 // its key): read in place in one statement a table where DuckDB can read the dataset
-// (dest.InPlace: a DuckDB file, Parquet files), else page by page through the
-// destination's bounded reads; into a file of its own name, renamed over the last one,
+// (dest.InPlace: a DuckDB file, Parquet files), else streamed from the destination
+// in one pass a table (dest.Scanner: PostgreSQL); into a file of its own name, renamed over the last one,
 // so that a reader sees a whole index or the one before. Where it cannot be built (no
 // folder for it can be made, a read fails), search reads the dataset and answers the
 // same, a warning logged.
@@ -48,8 +48,6 @@ const searchIndexVersion = 1
 const (
 	// searchIndexFolder is the index's folder in the work folder.
 	searchIndexFolder = "search"
-	// indexPageRows is how many rows one read of the dataset copies into the index.
-	indexPageRows = 50_000
 	// indexCellBytes bounds each copied cell: a description past it is searched in
 	// its first 64 kB.
 	indexCellBytes = 64 << 10
@@ -72,27 +70,27 @@ const (
 )
 
 // indexCopy is one table the index copies from the dataset: the columns it keeps
-// (those the dataset has), the key it pages by, and the rows it skips.
+// (those the dataset has), its key (never NULL in a copied row), and the rows it skips.
 type indexCopy struct {
 	table  string
 	cols   []string
 	ints   map[string]bool // BIGINT columns; the rest are VARCHAR
-	key    string          // the column pages are ranges of
-	perKey int             // the most rows of one key
+	key    string          // a row's key: its own id, or its parent's
+	sorted bool            // kept in the order of key: a child table, read by key
 	where  string
 }
 
 // indexCopies are the tables and columns a search reads.
 var indexCopies = []indexCopy{
 	{table: catalogTable, cols: []string{"_dlt_id", "id", "entity_type", "title", "title_full", "parent_id", "integration", "total_usage", "description", "definition"},
-		ints: map[string]bool{"total_usage": true}, key: "_dlt_id", perKey: 1},
+		ints: map[string]bool{"total_usage": true}, key: "_dlt_id"},
 	{table: ownersTable, cols: []string{"_dlt_parent_id", "_dlt_list_idx", "value"}, ints: map[string]bool{"_dlt_list_idx": true},
-		key: "_dlt_parent_id", perKey: labelsPerResource, where: fmt.Sprintf("_dlt_list_idx < %d", labelsPerResource)},
+		key: "_dlt_parent_id", sorted: true, where: fmt.Sprintf("_dlt_list_idx < %d", labelsPerResource)},
 	{table: tagsTable, cols: []string{"_dlt_parent_id", "_dlt_list_idx", "value"}, ints: map[string]bool{"_dlt_list_idx": true},
-		key: "_dlt_parent_id", perKey: labelsPerResource, where: fmt.Sprintf("_dlt_list_idx < %d", labelsPerResource)},
-	{table: userTable, cols: []string{"id", "first_name", "last_name", "email"}, key: "id", perKey: 1},
-	{table: tagTable, cols: []string{"id", "name"}, key: "id", perKey: 1},
-	{table: integrationTable, cols: []string{"id", "name", "type"}, key: "id", perKey: 1},
+		key: "_dlt_parent_id", sorted: true, where: fmt.Sprintf("_dlt_list_idx < %d", labelsPerResource)},
+	{table: userTable, cols: []string{"id", "first_name", "last_name", "email"}, key: "id"},
+	{table: tagTable, cols: []string{"id", "name"}, key: "id"},
+	{table: integrationTable, cols: []string{"id", "name", "type"}, key: "id"},
 }
 
 // indexBuilds lets one build at a time run in this process; the others wait and use it.
@@ -441,20 +439,18 @@ func (c *catalogData) copyInPlace(ctx context.Context, db *sql.DB, prefix string
 	if cp.where != "" {
 		where += " AND " + cp.where
 	}
-	// Sorted by key, a child table's rows of a few resources are in a few of its
-	// blocks, and DuckDB's zone maps skip the rest: search reads the owners and tags
-	// of its results at half the cost. (The pages of copyTable come in ranges of the
-	// key, to the same effect.)
+	// Sorted by key, a child table's rows of one resource sit together, and its ART
+	// index (finishIndex) is built from sorted keys. (rows sorts them likewise.)
 	order := ""
-	if cp.perKey > 1 {
+	if cp.sorted {
 		order = " ORDER BY " + sqlIdent(cp.key)
 	}
 	_, err := db.ExecContext(ctx, "INSERT INTO "+c.indexTable(cp.table)+" SELECT "+strings.Join(sel, ", ")+" FROM "+prefix+dest.Ident(cp.table)+" WHERE "+where+order)
 	return err
 }
 
-// copyTable copies one table's columns into the index through Go, a page at a time
-// (pages), for a destination DuckDB cannot read in place (PostgreSQL).
+// copyTable copies one table's columns into the index through Go (rows), for a
+// destination DuckDB cannot read in place (PostgreSQL).
 func (c *catalogData) copyTable(ctx context.Context, db *sql.DB, cp indexCopy, cols []string) error {
 	catalog := cp.table == catalogTable
 	keep, hasBody := indexLayout(cp, cols)
@@ -476,7 +472,7 @@ func (c *catalogData) copyTable(ctx context.Context, db *sql.DB, cp indexCopy, c
 			return err
 		}
 		n := 0
-		err = c.pages(ctx, cp, cols, func(row []any) error {
+		err = c.rows(ctx, cp, cols, func(row []any) error {
 			vals := make([]driver.Value, 0, len(keep)+3)
 			for _, col := range keep {
 				vals = append(vals, indexValue(row[at[col]], cp.ints[col]))
@@ -528,57 +524,26 @@ func indexValue(v any, integer bool) driver.Value {
 	}
 }
 
-// pages reads a table's rows a bounded page at a time. Each page is a range of the
-// key: its end found by a query of the key alone (ORDER BY key LIMIT 1 OFFSET n-1),
-// then its rows read without a sort, by conditions the scan itself applies. (ORDER BY
-// key LIMIT n over whole rows would hold every row it passes over: DuckDB's top-N
-// keeps the text of each.) A page past a read's bytes is read again in halves.
-func (c *catalogData) pages(ctx context.Context, cp indexCopy, cols []string, each func([]any) error) error {
+// rows reads a table's rows for the index in one pass, from a destination that
+// streams them (dest.Scanner: PostgreSQL), a child table's in the order of its key,
+// as copyInPlace sorts it.
+func (c *catalogData) rows(ctx context.Context, cp indexCopy, cols []string, each func([]any) error) error {
+	sc, ok := c.dest.(dest.Scanner)
+	if !ok {
+		return fmt.Errorf("%s destinations can neither be read in place nor streamed", c.dest.Type())
+	}
 	var quoted []string
 	for _, col := range cols {
 		quoted = append(quoted, sqlIdent(col))
 	}
-	key := sqlIdent(cp.key)
-	conds := []string{key + " IS NOT NULL"}
+	q := "SELECT " + strings.Join(quoted, ", ") + " FROM " + sqlIdent(cp.table) + " WHERE " + sqlIdent(cp.key) + " IS NOT NULL"
 	if cp.where != "" {
-		conds = append(conds, cp.where)
+		q += " AND " + cp.where
 	}
-	last := ""
-	for n := indexPageRows; ; {
-		where := slices.Clone(conds)
-		if last != "" {
-			where = append(where, key+" > "+sqlLiteral(last))
-		}
-		end, err := c.dest.Query(ctx, "SELECT "+key+" FROM "+sqlIdent(cp.table)+" WHERE "+strings.Join(where, " AND ")+
-			" ORDER BY "+key+fmt.Sprintf(" LIMIT 1 OFFSET %d", n-1), dest.Bounds{Rows: 1, CellBytes: indexCellBytes, Bytes: dest.MaxBytes})
-		if err != nil {
-			return err
-		}
-		if len(end.Rows) > 0 {
-			where = append(where, key+" <= "+sqlLiteral(asString(end.Rows[0][0])))
-		}
-		most := n + cp.perKey // the rows of the key that ends the page
-		res, err := c.dest.Query(ctx, "SELECT "+strings.Join(quoted, ", ")+" FROM "+sqlIdent(cp.table)+" WHERE "+strings.Join(where, " AND "),
-			dest.Bounds{Rows: most, CellBytes: indexCellBytes, Bytes: dest.MaxBytes})
-		switch {
-		case err != nil:
-			return err
-		case res.Truncated && n > 1:
-			n /= 2 // too many bytes: half as many rows
-			continue
-		case res.Truncated:
-			return fmt.Errorf("the rows of %s %s are more than a read holds", cp.key, shown(asString(end.Rows[0][0])))
-		}
-		for _, r := range res.Rows {
-			if err := each(r); err != nil {
-				return err
-			}
-		}
-		if len(end.Rows) == 0 {
-			return nil
-		}
-		last, n = asString(end.Rows[0][0]), indexPageRows
+	if cp.sorted {
+		q += " ORDER BY " + sqlIdent(cp.key)
 	}
+	return sc.Scan(ctx, q, indexCellBytes, each)
 }
 
 func randomHex(n int) string {

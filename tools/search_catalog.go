@@ -84,8 +84,8 @@ func SearchCatalog(d *Deps) Tool {
 				"per word of 4 letters or more: \"custmer\"); when still none: every word in the description or definition. Within a "+
 				"tier, shorter names, then more used, come first. "+
 				"Each result has its id, entity type, path, owners and tags: pass the id to describe_resource or get_lineage. "+
-				"The first search after a load builds a search index of the catalog in the work folder (seconds on a million "+
-				"resources); the searches after it read the index.", h),
+				"The first search after a load builds a search index of the catalog in the work folder (for a million resources "+
+				"about 6 s from DuckDB or Parquet files, 27 s from PostgreSQL); the searches after it read the index.", h),
 		Handler: handle(func(ctx context.Context, _ mcp.CallToolRequest, in SearchCatalogIn) (SearchCatalogOut, string, error) {
 			limit := in.Limit
 			switch {

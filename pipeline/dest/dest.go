@@ -97,6 +97,13 @@ type Destination interface {
 	Browse(ctx context.Context, p Page) (*QueryResult, error)
 }
 
+// Scanner is a destination that streams the whole answer of a query the program
+// writes (never an agent's), each cell cut at cellBytes: a bulk read (the search
+// index's copy of a catalog) in one pass, where bounded reads would page through it.
+type Scanner interface {
+	Scan(ctx context.Context, query string, cellBytes int, each func(row []any) error) error
+}
+
 // InPlace is a destination whose dataset DuckDB reads where it lies (a DuckDB file,
 // Parquet files), so that another DuckDB database can read it in bulk, without a
 // row passing through Go.

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"net/url"
 	"strings"
 	"time"
@@ -252,6 +253,56 @@ func (d *Destination) Query(ctx context.Context, query string, b dest.Bounds) (*
 		return err
 	})
 	return res, err
+}
+
+// scanBatch is how many rows Scan fetches at a time.
+const scanBatch = 1000
+
+// Scan streams a query's rows (dest.Scanner) in a READ ONLY transaction through a
+// cursor, its cells cut by the server as Query cuts them: one pass over a table,
+// where paging it by ranges of a key without an index would sort it for each page.
+func (d *Destination) Scan(ctx context.Context, query string, cellBytes int, each func(row []any) error) error {
+	return d.read(ctx, false, func(tx *sql.Tx) error {
+		sh, err := sqldest.ProbeShape(ctx, tx, query, cut, cellBytes)
+		if err != nil {
+			return err
+		}
+		all := dest.Bounds{Rows: math.MaxInt32 - 1, CellBytes: cellBytes}
+		if _, err := tx.ExecContext(ctx, "DECLARE "+cursorName+" NO SCROLL CURSOR FOR "+sqldest.BoundedSQL(query, sh, all, cut)); err != nil {
+			return err
+		}
+		vals := make([]any, len(sh.Types))
+		ptrs := make([]any, len(vals))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for {
+			rows, err := tx.QueryContext(ctx, fmt.Sprintf("FETCH FORWARD %d FROM %s", scanBatch, cursorName))
+			if err != nil {
+				return err
+			}
+			n := 0
+			for rows.Next() {
+				if err := rows.Scan(ptrs...); err != nil {
+					rows.Close()
+					return err
+				}
+				if err := each(vals); err != nil {
+					rows.Close()
+					return err
+				}
+				n++
+			}
+			err = rows.Err()
+			rows.Close()
+			if err != nil {
+				return err
+			}
+			if n < scanBatch {
+				return nil
+			}
+		}
+	})
 }
 
 // cursorName is the cursor a bounded read fetches from.
