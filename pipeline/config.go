@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/filesystem/bucket"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
@@ -66,6 +67,24 @@ type DestinationSection struct {
 	// ReadMemoryMB bounds one query's memory in this process (duckdb, filesystem), in
 	// MB; absent means 256. PostgreSQL's queries use the server's memory.
 	ReadMemoryMB int `toml:"read_memory_mb"`
+	// BucketURL is where the filesystem destination keeps its files, as dlt names it:
+	// s3://bucket/prefix, gs://bucket/prefix, az://container/prefix, or a local folder
+	// (also as file://), which is the same as path.
+	BucketURL string `toml:"bucket_url"`
+	// EndpointURL is an S3-compatible store's endpoint (MinIO, R2, SeaweedFS, Ceph), a
+	// GCS emulator's, or an Azure account's blob endpoint.
+	EndpointURL string `toml:"endpoint_url"`
+	// Region is the S3 bucket's region.
+	Region string `toml:"region"`
+	// AccountName is the Azure storage account.
+	AccountName string `toml:"account_name"`
+	// AWSAccessKeyID is a static S3 key's id, whose secret is kept in the OS keyring
+	// (`secrets set --destination`) or SECODA_DESTINATION_PASSWORD; absent means the AWS
+	// credential chain.
+	AWSAccessKeyID string `toml:"aws_access_key_id"`
+	// CacheMaxMB bounds the local copy of a bucket dataset's committed files, which
+	// queries read, in MB; absent means 10,240.
+	CacheMaxMB int `toml:"cache_max_mb"`
 }
 
 // SourceSection says how to reach Secoda.
@@ -117,14 +136,19 @@ type ResourceConfig struct {
 type Plan struct {
 	// File is the config file's absolute path; Dir its folder, against which the
 	// destination path is resolved.
-	File, Dir         string
-	PipelineName      string
-	DatasetName       string
-	SchemaName        string // dlt's schema and source name
-	DestinationType   string
-	DestinationPath   string // absolute: the DuckDB file, or the filesystem root
-	DestinationURL    string // postgres: the database, without a password
-	ReadMemory        int64  // bytes one query may use in this process (duckdb, filesystem)
+	File, Dir       string
+	PipelineName    string
+	DatasetName     string
+	SchemaName      string // dlt's schema and source name
+	DestinationType string
+	DestinationPath string // absolute: the DuckDB file, or the filesystem root
+	DestinationURL  string // postgres: the database, without a password
+	ReadMemory      int64  // bytes one query may use in this process (duckdb, filesystem)
+	// Bucket is the filesystem destination's object store (its Secret unset), when
+	// bucket_url names one; Bucket.Location.Scheme is "" for a local folder.
+	Bucket bucket.Config
+	// CacheMax bounds the local copy of a bucket dataset, in bytes.
+	CacheMax          int64
 	BaseURL           string // from the file, before SECODA_API_URL is applied
 	RequestsPerMinute float64
 	Concurrency       int
@@ -162,7 +186,7 @@ func (p *Plan) MaxIdentifierLength() int {
 // postgres:postgres://loader@host:5432/analytics, filesystem:data (paths relative to
 // dir where they are inside it).
 func (p *Plan) Destination(dir string) string {
-	if p.DestinationType == dest.Postgres {
+	if p.DestinationType == dest.Postgres || p.IsBucket() {
 		return p.DestinationType + ":" + p.DestinationLocation()
 	}
 	path := p.DestinationPath
@@ -173,13 +197,26 @@ func (p *Plan) Destination(dir string) string {
 }
 
 // DestinationLocation is where the data goes, without a password: the database URL
-// (postgres://USER@HOST:PORT/DATABASE), or the DuckDB file or filesystem root.
+// (postgres://USER@HOST:PORT/DATABASE), the bucket URL (s3://bucket/prefix), or the
+// DuckDB file or filesystem root.
 func (p *Plan) DestinationLocation() string {
 	if p.DestinationType == dest.Postgres {
 		return postgres.New(p.DestinationURL, "", p.DatasetName).Location()
 	}
+	if p.IsBucket() {
+		return p.Bucket.Location.String()
+	}
 	return p.DestinationPath
 }
+
+// IsBucket says the destination is an object store (filesystem with an s3://, gs:// or
+// az:// bucket_url).
+func (p *Plan) IsBucket() bool {
+	return p.DestinationType == dest.Filesystem && p.Bucket.Location.Scheme != "" && p.Bucket.Location.IsRemote()
+}
+
+// DefaultCacheMaxMB bounds the local copy of a bucket dataset when cache_max_mb is absent.
+const DefaultCacheMaxMB = 10 << 10
 
 // Resource finds a resource of the plan by name.
 func (p *Plan) Resource(name string) (Resource, bool) {

@@ -24,6 +24,7 @@ import (
 	"github.com/pelletier/go-toml/v2/unstable"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/filesystem/bucket"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
@@ -845,6 +846,7 @@ func (d *configDecoder) resolveDestination(cfg DestinationSection, plan *Plan) {
 			plan.ReadMemory = int64(cfg.ReadMemoryMB) << 20
 		}
 	}
+	d.resolveBucket(cfg, plan)
 	if plan.DestinationType == dest.Postgres {
 		switch {
 		case d.has("destination", "path"):
@@ -872,6 +874,14 @@ func (d *configDecoder) resolveDestination(cfg DestinationSection, plan *Plan) {
 	if plan.DestinationType == dest.Filesystem {
 		path, what = DefaultFilesystemPath, "the folder the Parquet files go in, e.g. "+tomlString(DefaultFilesystemPath)
 	}
+	if plan.Bucket.Location.Scheme == bucket.File && !d.has("destination", "path") {
+		cfg.Path = plan.Bucket.Location.Bucket // a local bucket_url is a path
+		d.set[tomlPath{"destination", "path"}.id()] = true
+	}
+	if plan.IsBucket() {
+		plan.DestinationPath = ""
+		return
+	}
 	if d.has("destination", "path") {
 		if strings.TrimSpace(cfg.Path) == "" {
 			d.valueError(tomlPath{"destination", "path"}, "must not be empty: name %s", what)
@@ -885,6 +895,77 @@ func (d *configDecoder) resolveDestination(cfg DestinationSection, plan *Plan) {
 	}
 	plan.DestinationPath = filepath.Clean(path)
 	d.checkDestinationFiles(plan, written) // inside the project (configfile.go)
+}
+
+// bucketKeys are the [destination] keys of an object store, and the scheme each is for
+// ("" for all of them).
+var bucketKeys = []struct{ key, scheme string }{
+	{"bucket_url", ""}, {"endpoint_url", ""}, {"cache_max_mb", ""},
+	{"region", bucket.S3}, {"aws_access_key_id", bucket.S3}, {"account_name", bucket.Azure},
+}
+
+// resolveBucket checks the object-store keys of [destination]: bucket_url for the
+// filesystem destination only, and each other key only with the store it is for.
+func (d *configDecoder) resolveBucket(cfg DestinationSection, plan *Plan) {
+	values := map[string]string{"bucket_url": cfg.BucketURL, "endpoint_url": cfg.EndpointURL, "region": cfg.Region,
+		"account_name": cfg.AccountName, "aws_access_key_id": cfg.AWSAccessKeyID}
+	if plan.DestinationType != dest.Filesystem {
+		for _, k := range bucketKeys {
+			if d.has("destination", k.key) {
+				d.keyError(tomlPath{"destination", k.key}, "%s is for the filesystem destination (type = \"filesystem\"): remove it", k.key)
+			}
+		}
+		return
+	}
+	if !d.has("destination", "bucket_url") {
+		for _, k := range bucketKeys[1:] {
+			if d.has("destination", k.key) {
+				d.keyError(tomlPath{"destination", k.key}, "%s is for a bucket: set bucket_url = \"s3://bucket/prefix\" (or gs://, az://), or remove it", k.key)
+			}
+		}
+		return
+	}
+	loc, err := bucket.ParseURL(cfg.BucketURL)
+	if err != nil {
+		d.valueError(tomlPath{"destination", "bucket_url"}, "%s", err.Error())
+		return
+	}
+	if d.has("destination", "path") {
+		d.keyError(tomlPath{"destination", "path"}, "give bucket_url or path, not both: a bucket_url that is a local folder is the same as path")
+		return
+	}
+	for _, k := range bucketKeys[1:] {
+		if !d.has("destination", k.key) {
+			continue
+		}
+		if !loc.IsRemote() || (k.scheme != "" && k.scheme != loc.Scheme) {
+			for_ := "an object store"
+			if k.scheme != "" {
+				for_ = k.scheme + ":// buckets"
+			}
+			d.keyError(tomlPath{"destination", k.key}, "%s is for %s, and bucket_url is %s: remove it", k.key, for_, tomlString(loc.String()))
+		}
+	}
+	if d.has("destination", "endpoint_url") {
+		if u, err := url.Parse(cfg.EndpointURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			d.valueError(tomlPath{"destination", "endpoint_url"}, "must be an http:// or https:// URL of the store, with no user or password in it, e.g. \"http://127.0.0.1:9000\"")
+		}
+	}
+	if d.has("destination", "aws_access_key_id") && looksLikeSecretKey(cfg.AWSAccessKeyID) {
+		d.valueError(tomlPath{"destination", "aws_access_key_id"}, "looks like a secret access key, not a key id: %s", secretMessage)
+	}
+	plan.Bucket = bucket.Config{Location: loc, EndpointURL: values["endpoint_url"], Region: values["region"],
+		AccountName: values["account_name"], AccessKeyID: values["aws_access_key_id"]}
+	plan.CacheMax = int64(DefaultCacheMaxMB) << 20
+	if d.has("destination", "cache_max_mb") {
+		plan.CacheMax = int64(cfg.CacheMaxMB) << 20
+	}
+}
+
+// looksLikeSecretKey tells a secret access key (40 characters of base64) from a key id
+// (AKIA… and the like: capitals and digits).
+func looksLikeSecretKey(s string) bool {
+	return strings.ContainsAny(s, "abcdefghijklmnopqrstuvwxyz/+") && len(s) >= 30
 }
 
 // catalogQueryEndpoints names the endpoints that take the catalog's filter and sort.

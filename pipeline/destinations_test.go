@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secoda-workbench/secoda-workbench/internal/objtest"
 	"github.com/secoda-workbench/secoda-workbench/internal/pgtest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
@@ -20,15 +21,42 @@ import (
 type target struct {
 	kind string
 	pg   pgtest.DB
+	// store is the object store of a filesystem destination in a bucket (objtest's
+	// s3, gcs or azure); "" for a local folder.
+	store  string
+	bucket objtest.Bucket
+}
+
+// targets are the destinations the suite runs on: each type, and the filesystem
+// destination in each object store.
+var targets = func() []target {
+	var out []target
+	for _, kind := range dest.Types {
+		out = append(out, target{kind: kind})
+	}
+	for _, store := range objtest.Stores {
+		out = append(out, target{kind: dest.Filesystem, store: store})
+	}
+	return out
+}()
+
+// name is the subtest's: the type, and the store of a bucket (filesystem-s3).
+func (on target) name() string {
+	if on.store != "" {
+		return on.kind + "-" + on.store
+	}
+	return on.kind
 }
 
 // eachDestination runs a behaviour once per destination, as a subtest named by it.
 func eachDestination(t *testing.T, f func(t *testing.T, on target)) {
-	for _, kind := range dest.Types {
-		t.Run(kind, func(t *testing.T) {
-			on := target{kind: kind}
-			if kind == dest.Postgres {
+	for _, on := range targets {
+		t.Run(on.name(), func(t *testing.T) {
+			switch {
+			case on.kind == dest.Postgres:
 				on.pg = pgtest.Database(t)
+			case on.store != "":
+				on.bucket = objtest.New(t, on.store)
 			}
 			f(t, on)
 		})
@@ -37,13 +65,23 @@ func eachDestination(t *testing.T, f func(t *testing.T, on target)) {
 
 // section is the [destination] section of a config for the target.
 func (on target) section() string {
-	switch on.kind {
-	case dest.Postgres:
+	switch {
+	case on.kind == dest.Postgres:
 		return fmt.Sprintf("[destination]\ntype = \"postgres\"\nurl = %q\n\n", on.pg.URL)
-	case dest.Filesystem:
+	case on.store != "":
+		return "[destination]\ntype = \"filesystem\"\n" + on.bucket.Section + "\n"
+	case on.kind == dest.Filesystem:
 		return "[destination]\ntype = \"filesystem\"\npath = \"data\"\n\n"
 	}
 	return ""
+}
+
+// password is the destination's secret: PostgreSQL's password, or a bucket's key.
+func (on target) password() string {
+	if on.store != "" {
+		return on.bucket.Password
+	}
+	return on.pg.Password
 }
 
 // loaded reports whether the project's dataset exists at all.
@@ -60,7 +98,7 @@ func (p *project) loaded(t testing.TB) bool {
 }
 
 func (p *project) dest() dest.Destination {
-	d, err := pipeline.OpenDestination(p.plan, p.on.pg.Password)
+	d, err := pipeline.OpenDestination(p.plan, p.on.password())
 	if err != nil {
 		panic(err)
 	}

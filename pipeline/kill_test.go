@@ -18,6 +18,7 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/internal/pgtest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/filesystem/bucket"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 )
 
@@ -108,11 +109,41 @@ func copying(t *testing.T, on target) func() bool {
 	}
 }
 
+// uploading reports whether a load of p's bucket has uploaded a table's file of a load
+// id that _dlt_loads does not hold yet: a load halfway through its upload.
+func uploading(t *testing.T, p *project) func() bool {
+	cfg := p.plan.Bucket
+	cfg.Secret = p.on.password()
+	store := bucket.New(cfg)
+	t.Cleanup(func() { store.Close() })
+	return func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		objs, err := store.List(ctx, "secoda_data/")
+		if err != nil {
+			return false
+		}
+		committed := map[string]bool{}
+		for _, o := range objs {
+			if name, ok := strings.CutPrefix(o.Key, "_dlt_loads/"); ok {
+				committed[name] = true
+			}
+		}
+		for _, o := range objs {
+			table, name, _ := strings.Cut(o.Key, "/")
+			if strings.HasPrefix(table, "resource_catalog") && !committed[name] {
+				return true
+			}
+		}
+		return false
+	}
+}
+
 // killRunAt starts a run of p in a child process (mode run: with a full refresh;
 // resume: a plain run) and kills it with SIGKILL once when holds.
 func killRunAt(t *testing.T, p *project, on target, mode, what string, when func() bool) {
 	t.Helper()
-	cmd := child(t, mode, "PIPELINE_TEST_CONFIG="+p.plan.File, "PIPELINE_TEST_KEY="+p.key, pipeline.EnvDestinationPassword+"="+on.pg.Password)
+	cmd := child(t, mode, "PIPELINE_TEST_CONFIG="+p.plan.File, "PIPELINE_TEST_KEY="+p.key, pipeline.EnvDestinationPassword+"="+on.password())
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -155,10 +186,13 @@ func TestKill9LosesNothing(t *testing.T) {
 			{"while extracting", glob(filepath.Join(packages, "*", "resource_catalog.rows"))},
 			{"as the load starts", glob(filepath.Join(packages, "*", "manifest.json"))},
 		}
-		switch on.kind {
-		case dest.Filesystem: // between the first file written and the commit
+		switch {
+		case on.store != "": // between the first file written and the commit; between the first upload and the commit
+			stages = append(stages, stage{"while writing files", glob(filepath.Join(p.dir, pipeline.WorkDirName, pipeline.CacheDirName, "*", "secoda_data", "*", "*.parquet.tmp"))},
+				stage{"while uploading", uploading(t, p)})
+		case on.kind == dest.Filesystem: // between the first file written and the commit
 			stages = append(stages, stage{"while writing files", glob(filepath.Join(p.plan.DestinationPath, "secoda_data", "*", "*.parquet.tmp"))})
-		case dest.Postgres: // while the rows stream in
+		case on.kind == dest.Postgres: // while the rows stream in
 			stages = append(stages, stage{"while copying rows", copying(t, on)})
 		}
 		for _, stage := range stages {

@@ -34,6 +34,24 @@ var limitExamples = map[string]func(value string) (config, key string){
 	"destination.url": func(v string) (string, string) {
 		return "[destination]\ntype = \"postgres\"\nurl = " + v + "\n[resources.tag]\n", "destination.url"
 	},
+	"destination.bucket_url": func(v string) (string, string) {
+		return "[destination]\ntype = \"filesystem\"\nbucket_url = " + v + "\n[resources.tag]\n", "destination.bucket_url"
+	},
+	"destination.endpoint_url": func(v string) (string, string) {
+		return "[destination]\ntype = \"filesystem\"\nbucket_url = \"s3://b/p\"\nendpoint_url = " + v + "\n[resources.tag]\n", "destination.endpoint_url"
+	},
+	"destination.region": func(v string) (string, string) {
+		return "[destination]\ntype = \"filesystem\"\nbucket_url = \"s3://b/p\"\nregion = " + v + "\n[resources.tag]\n", "destination.region"
+	},
+	"destination.aws_access_key_id": func(v string) (string, string) {
+		return "[destination]\ntype = \"filesystem\"\nbucket_url = \"s3://b/p\"\naws_access_key_id = " + v + "\n[resources.tag]\n", "destination.aws_access_key_id"
+	},
+	"destination.account_name": func(v string) (string, string) {
+		return "[destination]\ntype = \"filesystem\"\nbucket_url = \"az://c/p\"\naccount_name = " + v + "\n[resources.tag]\n", "destination.account_name"
+	},
+	"destination.cache_max_mb": func(v string) (string, string) {
+		return "[destination]\ntype = \"filesystem\"\nbucket_url = \"gs://b/p\"\ncache_max_mb = " + v + "\n[resources.tag]\n", "destination.cache_max_mb"
+	},
 	"destination.read_memory_mb": func(v string) (string, string) {
 		return "[destination]\nread_memory_mb = " + v + "\n[resources.tag]\n", "destination.read_memory_mb"
 	},

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"path/filepath"
+	"strings"
 
 	"github.com/secoda-workbench/secoda-workbench/internal/projectfs"
 )
@@ -74,3 +75,29 @@ func filesystemRoot(plan *Plan) (string, error) {
 	}
 	return root, nil
 }
+
+// cacheName is the cache folder of a bucket: its scheme, bucket and prefix, in one
+// folder name the file system takes.
+var cacheName = strings.NewReplacer("/", "_", "\\", "_", ":", "_", "..", "_")
+
+// bucketCache is the local cache of a bucket dataset's committed files, made inside the
+// project's work folder: .secoda-workbench/cache/<scheme>_<bucket>_<prefix>.
+func bucketCache(plan *Plan) (string, error) {
+	project, err := projectfs.Open(plan.Dir)
+	if err != nil {
+		return "", err
+	}
+	loc := plan.Bucket.Location
+	name := cacheName.Replace(loc.Scheme + "_" + loc.Bucket + "_" + strings.TrimSuffix(loc.Prefix, "/"))
+	dir, err := project.MkdirAll(filepath.Join(WorkDirName, CacheDirName, name), 0o755)
+	if err != nil {
+		return "", err
+	}
+	if _, err := dir.MkdirAll(plan.DatasetName, 0o755); err != nil {
+		return "", err
+	}
+	return dir.Dir(), nil
+}
+
+// CacheDirName is the folder in the work folder that holds the caches of bucket datasets.
+const CacheDirName = "cache"

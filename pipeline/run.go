@@ -313,7 +313,7 @@ func interrupted(err error, dir string) error {
 
 // location is what dlt's LoadInfo names the destination by: duckdb:/<path>, the path
 // relative to the project where it is inside it; the database URL with its password
-// starred for postgres; file://<root> for the filesystem.
+// starred for postgres; file://<root> for the filesystem, or its bucket_url.
 func location(plan *Plan) string {
 	switch plan.DestinationType {
 	case dest.Postgres:
@@ -327,6 +327,9 @@ func location(plan *Plan) string {
 		}
 		return strings.Replace(u.String(), ":%2A%2A%2A@", ":***@", 1)
 	case dest.Filesystem:
+		if plan.IsBucket() {
+			return plan.DestinationLocation() // dlt's: the bucket_url
+		}
 		return "file://" + filepath.ToSlash(plan.DestinationPath)
 	}
 	if rel, err := filepath.Rel(plan.Dir, plan.DestinationPath); err == nil && !strings.HasPrefix(rel, "..") {

@@ -97,7 +97,7 @@ func (p *project) run(t testing.TB, opts pipeline.RunOptions) *pipeline.LoadInfo
 
 func (p *project) tryRun(opts pipeline.RunOptions) (*pipeline.LoadInfo, error) {
 	opts.APIKey = p.key
-	opts.DestinationPassword = p.on.pg.Password
+	opts.DestinationPassword = p.on.password()
 	opts.BaseBackoff = time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -147,6 +147,9 @@ func TestRunLoadsTheDefaultResources(t *testing.T) {
 			dest.Postgres:   strings.Replace(strings.TrimSuffix(on.pg.URL, "?sslmode=disable"), "@", ":***@", 1),
 			dest.Filesystem: "file://" + filepath.ToSlash(filepath.Join(p.dir, "data")),
 		}[on.kind]
+		if on.store != "" {
+			location = on.bucket.URL
+		}
 		for _, want := range []string{
 			"Pipeline secoda_pipeline load step completed in",
 			"1 load package(s) were loaded to destination " + on.kind + " and into dataset secoda_data",
@@ -529,7 +532,7 @@ func TestCancelledRunLoadsNothing(t *testing.T) {
 		p := newProjectOn(t, on, simulator.Options{Seed: 14, Faults: simulator.Faults{Latency: 50 * time.Millisecond}}, "")
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() { time.Sleep(80 * time.Millisecond); cancel() }()
-		_, err := pipeline.Run(ctx, p.plan, pipeline.RunOptions{APIKey: p.key, DestinationPassword: on.pg.Password})
+		_, err := pipeline.Run(ctx, p.plan, pipeline.RunOptions{APIKey: p.key, DestinationPassword: on.password()})
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("want context.Canceled, got %v", err)
 		}

@@ -48,14 +48,21 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest/sqldest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/filesystem/bucket"
 )
 
 // Destination is one dataset folder under a root folder. Its reads (Query, TableRows,
 // Loads, Browse, ReadStored) are DuckDB's, over the files of the newest complete load.
 type Destination struct {
 	duckdb.Reader
-	Root    string // absolute
+	Root    string // absolute; for a bucket, the cache's root folder
 	Dataset string
+	// Remote is the bucket the dataset is in (remote.go); nil for a local folder.
+	Remote *bucket.Store
+	// CacheMax bounds the cache of a bucket dataset, in bytes (0: no bound).
+	CacheMax int64
+	// Lease is how long the bucket's lock holds unless renewed (0: bucket.DefaultLease).
+	Lease time.Duration
 }
 
 var _ dest.Destination = (*Destination)(nil)
@@ -82,8 +89,13 @@ func New(root, dataset string) *Destination {
 // Type is "filesystem".
 func (d *Destination) Type() string { return dest.Filesystem }
 
-// Location is the dataset's folder.
-func (d *Destination) Location() string { return d.dir() }
+// Location is the dataset's folder, or its URL in the bucket.
+func (d *Destination) Location() string {
+	if d.Remote != nil {
+		return d.remoteLocation()
+	}
+	return d.dir()
+}
 
 func (d *Destination) dir() string { return filepath.Join(d.Root, d.Dataset) }
 
@@ -103,6 +115,7 @@ var systemTables = []string{"_dlt_pipeline_state", "_dlt_version", dest.RunsTabl
 type snapshot struct {
 	loads []string            // committed, oldest first
 	files map[string][]string // table → files, system tables included
+	objs  listing             // a bucket's objects, as listed when the snapshot was read
 }
 
 // committed lists the load ids with a _dlt_loads file, oldest first.
@@ -133,12 +146,21 @@ func loadIDLess(a, b string) bool {
 }
 
 // current reads the snapshot: the file map of the newest complete load.
+// A bucket's dataset is brought into the cache first: the system tables' files, then
+// the files the snapshot lists.
 func (d *Destination) current(ctx context.Context) (*snapshot, error) {
+	var objs listing
+	if d.Remote != nil {
+		var err error
+		if objs, err = d.syncSystem(ctx); err != nil {
+			return nil, err
+		}
+	}
 	ids, err := d.committed()
 	if err != nil || len(ids) == 0 {
-		return &snapshot{files: map[string][]string{}}, err
+		return &snapshot{files: map[string][]string{}, objs: objs}, err
 	}
-	snap := &snapshot{loads: ids, files: map[string][]string{}}
+	snap := &snapshot{loads: ids, files: map[string][]string{}, objs: objs}
 	db, err := memoryDB(ctx, "")
 	if err != nil {
 		return nil, err
@@ -153,6 +175,11 @@ func (d *Destination) current(ctx context.Context) (*snapshot, error) {
 	}
 	if err := json.Unmarshal([]byte(files.String), &snap.files); err != nil {
 		return nil, fmt.Errorf("the file list of load %s does not parse: %w", last, err)
+	}
+	if d.Remote != nil {
+		if err := d.syncData(ctx, snap, objs); err != nil {
+			return nil, err
+		}
 	}
 	for _, t := range systemTables {
 		snap.files[t] = nil
@@ -297,12 +324,22 @@ func (d *Destination) Load(ctx context.Context, job dest.LoadJob) (dest.LoadResu
 		return dest.LoadResult{}, err
 	}
 	defer lock.Release()
-	snap, err := d.current(ctx)
-	if err != nil {
+	l := &load{d: d, dataset: dataset, job: job, scratch: filepath.Join(d.dir(), scratchName)}
+	if d.Remote != nil {
+		if l.lock, err = d.lockRemote(ctx); err != nil {
+			return dest.LoadResult{}, err
+		}
+		defer l.lock.Release(context.WithoutCancel(ctx))
+	}
+	if l.snap, err = d.current(ctx); err != nil {
 		return dest.LoadResult{}, err
 	}
-	d.collect(snap) // what a killed load left behind
-	l := &load{d: d, dataset: dataset, job: job, snap: snap, scratch: filepath.Join(d.dir(), scratchName)}
+	d.collect(l.snap) // what a killed load left behind
+	if d.Remote != nil {
+		if err := d.collectRemote(ctx, l.snap, l.snap.objs); err != nil {
+			return dest.LoadResult{}, err
+		}
+	}
 	defer os.RemoveAll(l.scratch)
 	if err := l.run(ctx); err != nil {
 		l.abort()

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	duckdbdrv "github.com/duckdb/duckdb-go/v2"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest/sqldest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/duckdb"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/filesystem/bucket"
 )
 
 // ours matches the files a load writes: "<load_id>.parquet", or with ".tmp" while
@@ -34,6 +37,13 @@ type load struct {
 	conn    *sql.Conn
 	written []string // temporary files, relative to the dataset folder
 	renamed []string // final names already renamed into place (before the commit)
+
+	// A bucket's load (remote.go): its lock, what it uploaded, and whether the commit
+	// was uploaded.
+	lock      *bucket.Lock
+	mu        sync.Mutex
+	uploaded  []string
+	committed bool
 }
 
 func (l *load) run(ctx context.Context) error {
@@ -72,7 +82,7 @@ func (l *load) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return l.commit(files)
+	return l.commit(ctx, files)
 }
 
 // resourceOf maps each table of the schema to its resource's load.
@@ -194,7 +204,8 @@ func (l *load) export(ctx context.Context) (map[string][]string, error) {
 
 // commit syncs the new files, renames them into place with _dlt_loads last, and
 // deletes the files the load replaced.
-func (l *load) commit(files map[string][]string) error {
+// A bucket's load uploads the files first, and its upload of _dlt_loads commits.
+func (l *load) commit(ctx context.Context, files map[string][]string) error {
 	sort.SliceStable(l.written, func(i, j int) bool { // _dlt_loads last
 		return !strings.HasPrefix(l.written[i], loadsTable+string(filepath.Separator)) && strings.HasPrefix(l.written[j], loadsTable+string(filepath.Separator))
 	})
@@ -203,9 +214,17 @@ func (l *load) commit(files map[string][]string) error {
 			return err
 		}
 	}
+	if l.d.Remote != nil {
+		if err := l.upload(ctx, l.written); err != nil {
+			return err
+		}
+	}
 	for _, rel := range l.written {
 		final := strings.TrimSuffix(rel, ".tmp")
 		if err := os.Rename(filepath.Join(l.d.dir(), rel), filepath.Join(l.d.dir(), final)); err != nil {
+			if l.committed {
+				continue // in the bucket already: the cache downloads it when it is read
+			}
 			return err
 		}
 		l.renamed = append(l.renamed, final)
@@ -226,11 +245,39 @@ func (l *load) commit(files map[string][]string) error {
 		}
 		l.d.collect(snap)
 	}
+	if l.d.Remote != nil {
+		l.afterRemoteCommit(context.WithoutCancel(ctx), snap, ids)
+	}
 	return nil
+}
+
+// afterRemoteCommit deletes the objects the load replaced, and records the uploaded
+// files in the cache's manifest (so that the next read downloads none of them). Its
+// failures lose nothing: the next load deletes what this one left.
+func (l *load) afterRemoteCommit(ctx context.Context, snap *snapshot, ids []string) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	objs, err := l.d.list(ctx)
+	if err != nil {
+		return
+	}
+	snap.loads = ids
+	_ = l.d.collectRemote(ctx, snap, objs)
+	m := l.d.readManifest()
+	for _, final := range l.uploaded {
+		key := filepath.ToSlash(final)
+		if o, ok := objs[key]; ok {
+			m[key] = o
+		}
+	}
+	_ = l.d.writeManifest(m)
 }
 
 // abort removes what an uncommitted load wrote.
 func (l *load) abort() {
+	if l.d.Remote != nil {
+		l.abortRemote()
+	}
 	for _, rel := range l.written {
 		_ = os.Remove(filepath.Join(l.d.dir(), rel))
 	}
