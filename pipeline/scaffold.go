@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/filesystem/bucket"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
@@ -25,8 +26,11 @@ type ScaffoldOptions struct {
 	// database (without a password; DefaultPostgresURL when empty).
 	Destination    string
 	DestinationURL string
-	DatasetName    string
-	PipelineName   string
+	// BucketURL is filesystem's bucket_url: s3://bucket/prefix, gs://bucket/prefix,
+	// az://container/prefix or a local folder; "" writes path = "data".
+	BucketURL    string
+	DatasetName  string
+	PipelineName string
 	// BaseURL is anything secoda.NormalizeBaseURL takes; the file holds its normal form.
 	BaseURL string
 	// RateLimit is requests per minute; nil writes secoda.DefaultRequestsPerMinute, 0
@@ -68,6 +72,15 @@ func Scaffold(opts ScaffoldOptions) (string, error) {
 	} else if destination == dest.Postgres && !tooLong("destination URL", "destination.url", destinationURL) {
 		if err := postgres.CheckURL(destinationURL); err != nil {
 			problems = append(problems, fmt.Errorf("destination URL: %w", err))
+		}
+	}
+	if opts.BucketURL != "" {
+		if destination != dest.Filesystem {
+			problems = append(problems, errors.New("a bucket URL is for the filesystem destination (--destination filesystem)"))
+		} else if !tooLong("bucket URL", "destination.bucket_url", opts.BucketURL) {
+			if _, err := bucket.ParseURL(opts.BucketURL); err != nil {
+				problems = append(problems, fmt.Errorf("bucket URL %w", err))
+			}
 		}
 	}
 	pipelineName := cmp.Or(opts.PipelineName, DefaultPipelineName)
@@ -128,8 +141,13 @@ func scaffoldText(opts ScaffoldOptions, resources []secoda.Endpoint, destination
 			EnvDestinationPassword+". The dataset is a schema in it.")
 		writeKeyValue(&b, "url", tomlString(destinationURL))
 	case dest.Filesystem:
+		if opts.BucketURL != "" {
+			writeBucket(&b, opts.BucketURL)
+			break
+		}
 		writeComment(&b, "The folder the Parquet files go in, relative to this file: "+
-			"<path>/<dataset>/<table>/<load_id>.parquet, with dlt's _dlt_loads beside the tables.")
+			"<path>/<dataset>/<table>/<load_id>.parquet, with dlt's _dlt_loads beside the tables. "+
+			"For a bucket, write bucket_url = \"s3://bucket/prefix\" (or gs://, az://) instead.")
 		writeKeyValue(&b, "path", tomlString(DefaultFilesystemPath))
 	default:
 		writeComment(&b, "The DuckDB file, relative to this file.")
@@ -164,6 +182,37 @@ func scaffoldText(opts ScaffoldOptions, resources []secoda.Endpoint, destination
 		writeResource(&b, e)
 	}
 	return b.String()
+}
+
+// writeBucket writes the filesystem destination's bucket_url and, as comments, the keys
+// its store takes. The URL was checked.
+func writeBucket(b *strings.Builder, raw string) {
+	loc, _ := bucket.ParseURL(raw)
+	writeComment(b, "Where the Parquet files go: <bucket_url>/<dataset>/<table>/<load_id>.parquet, with dlt's "+
+		"_dlt_loads beside the tables (a load's _dlt_loads file, written last, commits it; readers should keep to "+
+		"the loads it lists). Credentials never go here: see the README's \"Buckets\".")
+	writeKeyValue(b, "bucket_url", tomlString(raw))
+	switch loc.Scheme {
+	case bucket.S3:
+		writeComment(b, "The AWS credential chain (environment, profile, web identity, instance role) finds the key; "+
+			"or name a static key's id here and keep its secret with `secoda-workbench secrets set --destination`.")
+		writeExample(b, "aws_access_key_id", tomlString("AKIA..."))
+		writeComment(b, "The bucket's region, and an S3-compatible store's endpoint (MinIO, R2, SeaweedFS, Ceph):")
+		writeExample(b, "region", tomlString("us-east-1"))
+		writeExample(b, "endpoint_url", tomlString("https://s3.example.com"))
+	case bucket.GCS:
+		writeComment(b, "Google application default credentials reach it (`gcloud auth application-default login`, "+
+			"GOOGLE_APPLICATION_CREDENTIALS, or an attached service account).")
+	case bucket.Azure:
+		writeComment(b, "The storage account; its key is kept with `secoda-workbench secrets set --destination`, or "+
+			"DefaultAzureCredential (`az login`, a managed identity) reaches it. AZURE_STORAGE_CONNECTION_STRING, "+
+			"when set and no account key is kept, names the account itself.")
+		writeExample(b, "account_name", tomlString("mystorageaccount"))
+	}
+	if loc.IsRemote() {
+		writeComment(b, "Queries read a local copy of the committed files, in .secoda-workbench/cache, at most this many MB:")
+		writeExample(b, "cache_max_mb", strconv.Itoa(DefaultCacheMaxMB))
+	}
 }
 
 // scaffoldResources looks up the endpoints the options name.

@@ -78,6 +78,9 @@ type PasswordReport struct {
 	Source      Source `json:"source,omitempty"`
 	Where       string `json:"where,omitempty"`
 	Fingerprint string `json:"fingerprint,omitempty"`
+	// Credentials names the credentials a bucket was reached with (an AWS key's id and
+	// source, "Google application default credentials", ...); never a secret.
+	Credentials string `json:"credentials,omitempty"`
 	Checked     bool   `json:"checked"`
 	Connected   bool   `json:"connected"`
 	Problem     string `json:"problem,omitempty"`

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
@@ -67,6 +68,27 @@ func InspectCredentials(d *Deps) Tool {
 				fmt.Fprintf(&b, "Warning: %s\n", w)
 			}
 			fmt.Fprintf(&b, "Next: %s\n", rep.NextStep)
+			if planErr == nil && plan.IsBucket() {
+				var tell func(string)
+				if d.Redactor != nil {
+					tell = d.Redactor.Add
+				}
+				drep := pipeline.InspectBucket(ctx, plan, d.finder(), check, tell)
+				out.Destination = &drep
+				if drep.Found {
+					fmt.Fprintf(&b, "Destination key for %s: found in %s, fingerprint %s.\n", drep.Destination, drep.Where, drep.Fingerprint)
+				}
+				if drep.Credentials != "" {
+					fmt.Fprintf(&b, "Destination credentials: %s.\n", drep.Credentials)
+				}
+				if drep.Connected {
+					b.WriteString("A test object was written, read and deleted in the bucket.\n")
+				}
+				if drep.Problem != "" {
+					fmt.Fprintf(&b, "Destination problem: %s\n", drep.Problem)
+				}
+				fmt.Fprintf(&b, "Destination next: %s\n", drep.NextStep)
+			}
 			if planErr == nil && plan.DestinationType == dest.Postgres {
 				var connect func(context.Context, secrets.Secret) error
 				if check {

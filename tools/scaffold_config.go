@@ -18,8 +18,9 @@ import (
 // ScaffoldConfigIn is scaffold_config's input.
 type ScaffoldConfigIn struct {
 	Resources      []string `json:"resources" jsonschema:"endpoint names from list_endpoints, each loaded into a table of the same name; an empty list selects resource_catalog, document, collection and integration"`
-	Destination    string   `json:"destination,omitempty" jsonschema:"duckdb (the default: a file in the project), postgres (a database server; give destination_url) or filesystem (Parquet files under data/)"`
+	Destination    string   `json:"destination,omitempty" jsonschema:"duckdb (the default: a file in the project), postgres (a database server; give destination_url) or filesystem (Parquet files under data/, or in a bucket: give bucket_url)"`
 	DestinationURL string   `json:"destination_url,omitempty" jsonschema:"postgres only: postgres://USER@HOST:PORT/DATABASE, never with a password (the user keeps it with secoda-workbench secrets set --destination)"`
+	BucketURL      string   `json:"bucket_url,omitempty" jsonschema:"filesystem only: s3://bucket/prefix, gs://bucket/prefix or az://container/prefix (default: the local folder data/); credentials never go in it: the cloud's own chain, or a static key the user keeps with secoda-workbench secrets set --destination"`
 	DatasetName    string   `json:"dataset_name,omitempty" jsonschema:"the schema the tables load into (default secoda_data)"`
 	Overwrite      bool     `json:"overwrite,omitempty" jsonschema:"replace an existing secoda_pipeline.toml, losing its edits (default false: an existing file is never replaced)"`
 }
@@ -44,7 +45,7 @@ func ScaffoldConfig(d *Deps) Tool {
 				"with max_pages: 1.", h),
 		Handler: handle(func(ctx context.Context, _ mcp.CallToolRequest, in ScaffoldConfigIn) (ScaffoldConfigOut, string, error) {
 			path := filepath.Join(d.Dir, pipeline.ConfigFileName)
-			opts := pipeline.ScaffoldOptions{Resources: in.Resources, Destination: in.Destination, DestinationURL: in.DestinationURL, DatasetName: in.DatasetName}
+			opts := pipeline.ScaffoldOptions{Resources: in.Resources, Destination: in.Destination, DestinationURL: in.DestinationURL, BucketURL: in.BucketURL, DatasetName: in.DatasetName}
 			_, err := os.Stat(path)
 			exists := err == nil
 			switch {

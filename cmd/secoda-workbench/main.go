@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/secoda-workbench/secoda-workbench/internal/gctune"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/filesystem/bucket"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
@@ -71,6 +72,12 @@ func run(ctx context.Context, args []string, a *app) int {
 		a.redactor = &secrets.Redactor{}
 	}
 	a.redactor.Add(strings.TrimSpace(a.getenv(secoda.EnvAPIKey)))
+	a.redactor.Add(a.getenv(secrets.EnvDestinationPassword))
+	for _, env := range bucket.EnvSecrets { // the clouds' credential chains
+		for _, v := range bucket.SecretsIn(a.getenv(env)) {
+			a.redactor.Add(v)
+		}
+	}
 	out, errOut := a.redactor.Writer(a.io.Out), a.redactor.Writer(a.io.ErrOut)
 	defer out.Flush()
 	defer errOut.Flush()

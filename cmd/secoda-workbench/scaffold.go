@@ -16,6 +16,7 @@ func newScaffoldCmd(a *app) *cobra.Command {
 	var (
 		resources                   []string
 		dest, destURL, dataset, url string
+		bucketURL                   string
 		force                       bool
 	)
 	cmd := &cobra.Command{
@@ -27,7 +28,7 @@ func newScaffoldCmd(a *app) *cobra.Command {
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			text, err := pipeline.Scaffold(pipeline.ScaffoldOptions{Resources: splitList(resources), Destination: dest,
-				DestinationURL: destURL, DatasetName: dataset, BaseURL: url})
+				DestinationURL: destURL, BucketURL: bucketURL, DatasetName: dataset, BaseURL: url})
 			if err != nil {
 				return usagef(cmd, "%v", err)
 			}
@@ -42,6 +43,10 @@ func newScaffoldCmd(a *app) *cobra.Command {
 				}
 				fmt.Fprintln(io.Out, "keep the database password with `secoda-workbench secrets set --destination` (or in SECODA_DESTINATION_PASSWORD), never in the file.")
 			}
+			if bucketURL != "" {
+				fmt.Fprintln(io.Out, "The bucket's credentials come from its cloud's chain, or a static key kept with `secoda-workbench secrets set --destination`; "+
+					"`secoda-workbench validate --check-connection` writes, reads and deletes a test object there.")
+			}
 			return nil
 		},
 	}
@@ -49,6 +54,7 @@ func newScaffoldCmd(a *app) *cobra.Command {
 	fl.StringSliceVar(&resources, "resources", nil, "endpoints to load (comma-separated; `secoda-workbench endpoints` lists them)")
 	fl.StringVar(&dest, "destination", "duckdb", "destination: duckdb (a file here), postgres (a database server) or filesystem (Parquet files)")
 	fl.StringVar(&destURL, "destination-url", "", "postgres only: the database, postgres://USER@HOST:PORT/DATABASE (never with a password)")
+	fl.StringVar(&bucketURL, "bucket-url", "", "filesystem only: where the Parquet files go, s3://bucket/prefix, gs://bucket/prefix, az://container/prefix or a local folder")
 	fl.StringVar(&dataset, "dataset", pipeline.DefaultDatasetName, "dataset (schema) name")
 	fl.StringVar(&url, "base-url", "", "Secoda API: a region (us, eu, apac), your domain or a URL; default US")
 	fl.BoolVar(&force, "force", false, "overwrite an existing secoda_pipeline.toml")

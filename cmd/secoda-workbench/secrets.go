@@ -164,59 +164,91 @@ func (a *app) readSecret(prompt string) (string, error) {
 	return string(raw), err
 }
 
-// postgresPlan is the project's plan, which must load into PostgreSQL.
-func postgresPlan() (*pipeline.Plan, error) {
+// passwordPlan is the project's plan, whose destination must take a secret kept by
+// `secrets set --destination` (pipeline.TakesPassword).
+func passwordPlan() (*pipeline.Plan, error) {
 	plan, err := loadPlan()
 	if err != nil {
 		return nil, err
 	}
-	if plan.DestinationType != dest.Postgres {
-		return nil, fmt.Errorf("the destination of %s is %s, which takes no password: --destination is for postgres", pipeline.ConfigFileName, plan.DestinationType)
+	if !pipeline.TakesPassword(plan) {
+		if plan.IsBucket() {
+			return nil, fmt.Errorf("the destination of %s is %s, which uses its cloud's credential chain: --destination keeps the secret of a static key, "+
+				"so set aws_access_key_id (s3://) or account_name (az://) in [destination] first; Google Cloud Storage takes application default credentials only",
+				pipeline.ConfigFileName, plan.DestinationLocation())
+		}
+		return nil, fmt.Errorf("the destination of %s is %s, which takes no password: --destination is for postgres and for buckets with a static key",
+			pipeline.ConfigFileName, plan.DestinationType)
 	}
 	return plan, nil
 }
 
-// setDestinationPassword prompts for the destination's password, checks that it logs
-// in (unless noVerify) and keeps it in the OS keyring.
+// setDestinationPassword prompts for the destination's secret (PostgreSQL's password, a
+// static key's secret), checks that it works (unless noVerify) and keeps it in the OS
+// keyring.
 func (a *app) setDestinationPassword(ctx context.Context, noVerify bool) error {
-	plan, err := postgresPlan()
+	plan, err := passwordPlan()
 	if err != nil {
 		return err
 	}
 	where := plan.DestinationLocation()
-	raw, err := a.readSecret(fmt.Sprintf("Password for %s (it will not be shown): ", where))
+	name := pipeline.PasswordName(plan)
+	raw, err := a.readSecret(fmt.Sprintf("%s for %s (it will not be shown): ", capitalize(strings.TrimPrefix(name, "the ")), where))
 	if err != nil {
-		return fmt.Errorf("reading the password: %w", err)
+		return fmt.Errorf("reading %s: %w", name, err)
 	}
 	pw := strings.TrimRight(raw, "\r\n")
 	switch {
 	case pw == "":
-		return errors.New("no password was given: type it at the prompt, or pipe it on stdin")
+		return fmt.Errorf("nothing was given: type %s at the prompt, or pipe it on stdin", name)
 	case len(pw) > maxKeyLen:
-		return fmt.Errorf("that is longer than %d characters, not a password", maxKeyLen)
+		return fmt.Errorf("that is longer than %d characters, not a password or a key", maxKeyLen)
 	}
 	a.redactor.Add(pw)
 	secret := secrets.NewSecret(pw)
 	if !noVerify {
-		if err := postgres.New(plan.DestinationURL, pw, plan.DatasetName).Ping(ctx); err != nil {
-			return fmt.Errorf("%w; nothing was stored (pass --no-verify to store it unchecked)", err)
+		if plan.IsBucket() {
+			c := pipeline.CheckBucket(ctx, plan, pw)
+			if c.Err != nil {
+				return fmt.Errorf("%w; nothing was stored (pass --no-verify to store it unchecked)", c.Err)
+			}
+			fmt.Fprintf(a.io.ErrOut, "Wrote, read and deleted a test object in %s with %s.\n", where, c.Credentials)
+		} else {
+			if err := postgres.New(plan.DestinationURL, pw, plan.DatasetName).Ping(ctx); err != nil {
+				return fmt.Errorf("%w; nothing was stored (pass --no-verify to store it unchecked)", err)
+			}
+			fmt.Fprintf(a.io.ErrOut, "Logged in to %s.\n", where)
 		}
-		fmt.Fprintf(a.io.ErrOut, "Logged in to %s.\n", where)
 	}
 	if err := a.finder().StorePassword(ctx, where, secret); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.io.Out, "Stored the password for %s in the OS keyring (fingerprint %s).\n", where, secret.Fingerprint())
+	fmt.Fprintf(a.io.Out, "Stored %s for %s in the OS keyring (fingerprint %s).\n", name, where, secret.Fingerprint())
 	if a.getenv(secrets.EnvDestinationPassword) != "" {
-		fmt.Fprintf(a.io.ErrOut, "note: %s is set in this shell and wins over the stored password\n", secrets.EnvDestinationPassword)
+		fmt.Fprintf(a.io.ErrOut, "note: %s is set in this shell and wins over the stored one\n", secrets.EnvDestinationPassword)
 	}
 	return nil
 }
 
-// inspectDestination reports on the destination's password, when it has one.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// inspectDestination reports on the destination's credentials, when it has any:
+// PostgreSQL's password, or a bucket's.
 func (a *app) inspectDestination(ctx context.Context, verify bool) *secrets.PasswordReport {
 	plan, err := loadPlan()
-	if err != nil || plan.DestinationType != dest.Postgres {
+	if err != nil {
+		return nil
+	}
+	if plan.IsBucket() {
+		rep := pipeline.InspectBucket(ctx, plan, a.finder(), verify, a.redactor.Add)
+		return &rep
+	}
+	if plan.DestinationType != dest.Postgres {
 		return nil
 	}
 	var connect func(context.Context, secrets.Secret) error
@@ -308,7 +340,12 @@ func writeDestinationStatus(io *ioStreams, rep *secrets.PasswordReport) {
 	} else {
 		fmt.Fprintf(io.Out, "No password kept for %s.\n", rep.Destination)
 	}
+	if rep.Credentials != "" {
+		fmt.Fprintf(io.Out, "Credentials for %s: %s\n", rep.Destination, rep.Credentials)
+	}
 	switch {
+	case rep.Connected && rep.Credentials != "":
+		fmt.Fprintln(io.Out, "A test object was written, read and deleted.")
 	case rep.Connected:
 		fmt.Fprintln(io.Out, "PostgreSQL accepts the login.")
 	case rep.Problem != "":
@@ -331,7 +368,7 @@ func newSecretsDeleteCmd(a *app) *cobra.Command {
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if destination {
-				plan, err := postgresPlan()
+				plan, err := passwordPlan()
 				if err != nil {
 					return err
 				}

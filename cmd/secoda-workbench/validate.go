@@ -61,13 +61,16 @@ func newValidateCmd(a *app) *cobra.Command {
 				fmt.Fprintln(io.Out)
 				break
 			}
-			if plan.DestinationType == dest.Postgres {
+			switch {
+			case plan.DestinationType == dest.Postgres:
 				return a.checkPostgres(cmd.Context(), plan)
+			case plan.IsBucket():
+				return a.checkBucket(cmd.Context(), plan)
 			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&check, "check-connection", false, "also read one page from Secoda with the key (and log in to a PostgreSQL destination)")
+	cmd.Flags().BoolVar(&check, "check-connection", false, "also read one page from Secoda with the key (and log in to a PostgreSQL destination, or write, read and delete a test object in a bucket)")
 	return cmd
 }
 
@@ -90,5 +93,20 @@ func (a *app) checkPostgres(ctx context.Context, plan *pipeline.Plan) error {
 		fmt.Fprintf(a.io.ErrOut, "warning: %s is a superuser. Queries from agents run in READ ONLY transactions, but a superuser can read the server's files "+
 			"with functions like pg_read_file; load with a role that owns only its database\n", c.Role)
 	}
+	return nil
+}
+
+// checkBucket reaches the destination's bucket and writes, reads and deletes a test
+// object there: what a load needs.
+func (a *app) checkBucket(ctx context.Context, plan *pipeline.Plan) error {
+	pw, err := a.destinationPassword(ctx, plan)
+	if err != nil {
+		return err
+	}
+	c := pipeline.CheckBucket(ctx, plan, pw)
+	if c.Err != nil {
+		return fmt.Errorf("the destination check failed: %w", c.Err)
+	}
+	fmt.Fprintf(a.io.Out, "Reached %s with %s: a test object was written, read and deleted.\n", plan.DestinationLocation(), c.Credentials)
 	return nil
 }

@@ -86,13 +86,16 @@ func ParseURL(s string) (Location, error) {
 		return Location{}, fmt.Errorf("scheme %q is not one this destination writes to: use s3://, gs://, az:// or a local folder", scheme)
 	}
 	u, err := url.Parse(scheme + "://" + rest)
+	if err == nil && scheme == Azure && u.User != nil {
+		// abfss://container@account.dfs.core.windows.net/prefix: the container is the user.
+		if _, hasPassword := u.User.Password(); !hasPassword {
+			u.Host, u.User = u.User.Username(), nil
+		}
+	}
 	if err != nil || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return Location{}, fmt.Errorf("%q is not a bucket URL of the form %s://bucket/prefix (no user, password or query in it; credentials never go in the config)", s, scheme)
 	}
 	name := u.Host
-	if scheme == Azure && strings.Contains(name, "@") { // abfss://container@account.dfs.core.windows.net
-		name, _, _ = strings.Cut(name, "@")
-	}
 	if name == "" || strings.ContainsAny(name, " /\\") {
 		return Location{}, fmt.Errorf("%q names no bucket: write %s://bucket/prefix", s, scheme)
 	}
