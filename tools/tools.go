@@ -201,7 +201,13 @@ func shown(s string) string {
 }
 
 // plan reads the project's config.
-func (d *Deps) plan() (*pipeline.Plan, error) { return pipeline.LoadProject(d.Dir) }
+func (d *Deps) plan() (*pipeline.Plan, error) {
+	plan, err := pipeline.LoadProject(d.Dir)
+	if plan != nil {
+		plan.Bucket.Getenv = d.Getenv // a bucket's credential chain reads the server's environment
+	}
+	return plan, err
+}
 
 // finder looks for the API key as the command line does.
 func (d *Deps) finder() *secrets.Finder {

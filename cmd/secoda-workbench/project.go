@@ -15,12 +15,16 @@ import (
 )
 
 // loadPlan reads the project's config from the current folder.
-func loadPlan() (*pipeline.Plan, error) {
+func (a *app) loadPlan() (*pipeline.Plan, error) {
 	wd, err := os.Getwd()
 	if err != nil {
 		return nil, err
 	}
-	return pipeline.LoadProject(wd)
+	plan, err := pipeline.LoadProject(wd)
+	if plan != nil {
+		plan.Bucket.Getenv = a.getenv // a bucket's credential chain reads the environment the command runs in
+	}
+	return plan, err
 }
 
 // finder looks for the key where the program keeps it.

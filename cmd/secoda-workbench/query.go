@@ -31,7 +31,7 @@ func newQueryCmd(a *app) *cobra.Command {
 			if limit < 1 || limit > dest.MaxRows {
 				return usagef(cmd, "--limit %d: give 1 to %d", limit, dest.MaxRows)
 			}
-			plan, err := loadPlan()
+			plan, err := a.loadPlan()
 			if err != nil {
 				return err
 			}

@@ -31,7 +31,7 @@ func newRunCmd(a *app) *cobra.Command {
 			if err := pipeline.LimitMaxPages.CheckNumber("--max-pages", maxPages); err != nil {
 				return usagef(cmd, "%v", err)
 			}
-			plan, err := loadPlan()
+			plan, err := a.loadPlan()
 			if err != nil {
 				return err
 			}

@@ -166,8 +166,8 @@ func (a *app) readSecret(prompt string) (string, error) {
 
 // passwordPlan is the project's plan, whose destination must take a secret kept by
 // `secrets set --destination` (pipeline.TakesPassword).
-func passwordPlan() (*pipeline.Plan, error) {
-	plan, err := loadPlan()
+func (a *app) passwordPlan() (*pipeline.Plan, error) {
+	plan, err := a.loadPlan()
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +187,7 @@ func passwordPlan() (*pipeline.Plan, error) {
 // static key's secret), checks that it works (unless noVerify) and keeps it in the OS
 // keyring.
 func (a *app) setDestinationPassword(ctx context.Context, noVerify bool) error {
-	plan, err := passwordPlan()
+	plan, err := a.passwordPlan()
 	if err != nil {
 		return err
 	}
@@ -240,7 +240,7 @@ func capitalize(s string) string {
 // inspectDestination reports on the destination's credentials, when it has any:
 // PostgreSQL's password, or a bucket's.
 func (a *app) inspectDestination(ctx context.Context, verify bool) *secrets.PasswordReport {
-	plan, err := loadPlan()
+	plan, err := a.loadPlan()
 	if err != nil {
 		return nil
 	}
@@ -368,7 +368,7 @@ func newSecretsDeleteCmd(a *app) *cobra.Command {
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if destination {
-				plan, err := passwordPlan()
+				plan, err := a.passwordPlan()
 				if err != nil {
 					return err
 				}

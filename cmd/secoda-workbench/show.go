@@ -24,7 +24,7 @@ func newShowCmd(a *app) *cobra.Command {
 			"so `secoda-workbench run` can load while it is open. Ctrl-C stops it.",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			plan, err := loadPlan()
+			plan, err := a.loadPlan()
 			if err != nil {
 				return err
 			}

@@ -168,12 +168,12 @@ func TestSkillSQLRunsOnTheDemoDataset(t *testing.T) {
 	if code, out, errOut := runCmd(context.Background(), env, "run"); code != exitOK {
 		t.Fatalf("run: exit %d\n%s\n%s", code, out, errOut)
 	}
-	plan, err := loadPlan()
+	a := &app{getenv: func(k string) string { return env[k] }, keyring: secrets.NewKeyring(&secretstest.MemStore{}, time.Second),
+		redactor: &secrets.Redactor{}}
+	plan, err := a.loadPlan()
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &app{getenv: func(k string) string { return env[k] }, keyring: secrets.NewKeyring(&secretstest.MemStore{}, time.Second),
-		redactor: &secrets.Redactor{}}
 	dst, err := a.destination(t.Context(), plan)
 	if err != nil {
 		t.Fatal(err)

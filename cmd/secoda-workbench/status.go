@@ -22,7 +22,7 @@ func newStatusCmd(a *app) *cobra.Command {
 		Short: "Show the pipeline's state: loads, row counts and incremental cursors",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			plan, err := loadPlan()
+			plan, err := a.loadPlan()
 			if err != nil {
 				return err
 			}

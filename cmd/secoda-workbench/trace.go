@@ -25,7 +25,7 @@ func newTraceCmd(a *app) *cobra.Command {
 			if last && len(args) > 0 {
 				return usagef(cmd, "give a RUN_ID or --last, not both")
 			}
-			plan, err := loadPlan()
+			plan, err := a.loadPlan()
 			if err != nil {
 				return err
 			}

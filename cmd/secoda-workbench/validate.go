@@ -21,7 +21,7 @@ func newValidateCmd(a *app) *cobra.Command {
 		Short: "Check secoda_pipeline.toml (and, with --check-connection, the key against Secoda)",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			plan, err := loadPlan()
+			plan, err := a.loadPlan()
 			if err != nil {
 				return err
 			}

@@ -31,6 +31,11 @@ import (
 	"google.golang.org/api/option"
 )
 
+// envDestinationPassword is where a static key's secret may come from instead of the
+// OS keyring (secrets.EnvDestinationPassword; named here to keep this package's imports
+// to the stores').
+const envDestinationPassword = "SECODA_DESTINATION_PASSWORD"
+
 // Retries: each SDK retries 5xx answers and throttling with exponential back-off and
 // jitter; these bound how often and how long.
 const (
@@ -68,6 +73,10 @@ func openS3(ctx context.Context, cfg *Config) (opened, error) {
 		opts = append(opts, awsconfig.WithRegion(cfg.Region))
 	}
 	cred := "the AWS credential chain (environment, profile, web identity, instance role)"
+	if cfg.AccessKeyID != "" && cfg.Secret == "" {
+		return opened{}, fmt.Errorf("no secret is kept for the key %s that [destination] aws_access_key_id names: run `secoda-workbench secrets set --destination` "+
+			"in a terminal, or set %s; or remove aws_access_key_id to use the AWS credential chain", cfg.AccessKeyID, envDestinationPassword)
+	}
 	if cfg.AccessKeyID != "" && cfg.Secret != "" {
 		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.Secret, "")))
 		cred = "static key " + cfg.AccessKeyID
@@ -375,6 +384,8 @@ func gcerrorsCode(err error) int {
 	}
 	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "get credentials:") || strings.Contains(msg, "failed to refresh cached credentials"):
+		return codeBadCredentials
 	case strings.Contains(msg, "storage: bucket doesn't exist") || strings.Contains(msg, "notFound") && strings.Contains(msg, "bucket"):
 		return codeNoBucket
 	case strings.Contains(msg, "Error 429") || strings.Contains(msg, "rateLimitExceeded"):
