@@ -10,10 +10,10 @@ import (
 )
 
 // TestReadingToolsOnPostgresAndParquet: the tools that read the dataset work the same
-// on a PostgreSQL destination (its password from the environment, never in a result)
-// and on Parquet files.
+// on a PostgreSQL destination (its password from the environment, never in a result),
+// on Parquet files, and on Parquet files in an S3 bucket.
 func TestReadingToolsOnPostgresAndParquet(t *testing.T) {
-	for _, kind := range []string{"postgres", "filesystem"} {
+	for _, kind := range []string{"postgres", "filesystem", "s3"} {
 		t.Run(kind, func(t *testing.T) {
 			f := newFixture(t, simulator.Options{Seed: 41})
 			section, password := f.destination(t, kind)
@@ -46,7 +46,7 @@ func TestReadingToolsOnPostgresAndParquet(t *testing.T) {
 			for _, c := range schema.Columns {
 				types[c.Name] = c.DBType
 			}
-			wantTS := map[string]string{"postgres": "timestamp with time zone", "filesystem": "TIMESTAMP WITH TIME ZONE"}[kind]
+			wantTS := map[string]string{"postgres": "timestamp with time zone", "filesystem": "TIMESTAMP WITH TIME ZONE", "s3": "TIMESTAMP WITH TIME ZONE"}[kind]
 			if types["updated_at"] != wantTS || len(schema.Children) == 0 {
 				t.Fatalf("get_table_schema: updated_at is %q (want %q), children %v", types["updated_at"], wantTS, schema.Children)
 			}
@@ -63,7 +63,7 @@ func TestReadingToolsOnPostgresAndParquet(t *testing.T) {
 
 			var status PipelineStatusOut
 			structured(t, call(t, PipelineStatus(f.d), nil), &status)
-			if !status.Loaded || len(status.Loads) != 1 || !strings.HasPrefix(status.Destination, kind+":") {
+			if !status.Loaded || len(status.Loads) != 1 || !strings.HasPrefix(status.Destination, strings.Replace(kind, "s3", "filesystem:s3", 1)+":") {
 				t.Fatalf("pipeline_status: %+v", status)
 			}
 
@@ -71,11 +71,17 @@ func TestReadingToolsOnPostgresAndParquet(t *testing.T) {
 			res = call(t, InspectCredentials(f.d), nil)
 			structured(t, res, &creds)
 			all.WriteString(text(res))
-			if kind == "postgres" {
+			switch {
+			case kind == "postgres":
 				if creds.Destination == nil || !creds.Destination.Found || !creds.Destination.Connected || creds.Destination.Source != secrets.FromEnv {
 					t.Fatalf("inspect_credentials: %+v", creds.Destination)
 				}
-			} else if creds.Destination != nil {
+			case kind == "s3":
+				if creds.Destination == nil || !creds.Destination.Found || !creds.Destination.Connected || !strings.HasPrefix(creds.Destination.Credentials, "AWS key ") ||
+					!strings.Contains(text(res), "A test object was written, read and deleted") {
+					t.Fatalf("inspect_credentials: %+v\n%s", creds.Destination, text(res))
+				}
+			case creds.Destination != nil:
 				t.Fatalf("a filesystem destination has no password, yet: %+v", creds.Destination)
 			}
 			if password != "" && strings.Contains(all.String(), password) {

@@ -16,6 +16,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/secoda-workbench/secoda-workbench/internal/objtest"
 	"github.com/secoda-workbench/secoda-workbench/internal/pgtest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
@@ -53,11 +54,17 @@ func newFixture(t testing.TB, opts simulator.Options) *fixture {
 	return f
 }
 
-// destination is the [destination] section of kind (filesystem or postgres: a
-// database of its own on the PostgreSQL scripts/test provides, its password in the
-// environment), and that password.
+// destination is the [destination] section of kind (filesystem; postgres: a database
+// of its own on the PostgreSQL scripts/test provides, its password in the environment;
+// s3: Parquet files in a bucket of its own on the S3 server scripts/test provides, the
+// key's secret in the environment), and that secret.
 func (f *fixture) destination(t testing.TB, kind string) (section, password string) {
 	t.Helper()
+	if kind == "s3" { // the filesystem destination in a bucket, its secret key in the environment
+		b := objtest.New(t, objtest.S3)
+		f.env[secrets.EnvDestinationPassword] = b.Password
+		return "[destination]\ntype = \"filesystem\"\n" + b.Section + "\n", b.Password
+	}
 	if kind != "postgres" {
 		return "[destination]\ntype = \"" + kind + "\"\n\n", ""
 	}

@@ -38,11 +38,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	_ "github.com/duckdb/duckdb-go/v2"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/secoda-workbench/secoda-workbench/internal/gctune"
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
 
@@ -62,12 +65,16 @@ type result struct {
 	DataPages   int     `json:"data_pages"`
 	PlanPages   int     `json:"plan_pages"`
 	Partitions  int     `json:"partitions"`
+	// A bucket's: the first query with an empty cache (it downloads the committed files),
+	// and the next one.
+	ColdQueryS float64 `json:"cold_query_seconds,omitempty"`
+	WarmQueryS float64 `json:"warm_query_seconds,omitempty"`
 }
 
 func main() {
 	records := flag.Int("records", 100_000, "catalog records to load (a multiple of 50)")
 	bin := flag.String("bin", "bin/secoda-workbench", "the secoda-workbench binary, for its simulator")
-	destinations := flag.String("destinations", "duckdb", "comma-separated: duckdb, postgres, filesystem")
+	destinations := flag.String("destinations", "duckdb", "comma-separated: duckdb, postgres, filesystem, s3 (the filesystem destination in a bucket of the S3 server at BENCH_S3_ENDPOINT)")
 	pgURL := flag.String("pg-url", "", "postgres: a superuser's URL without the password (the password in SECODA_DESTINATION_PASSWORD)")
 	cpuprofile := flag.String("cpuprofile", "", "write the pipeline's CPU profile here")
 	capped := flag.Bool("capped", false, "a whole first load of the large workspace through the default cap (records is ignored)")
@@ -119,6 +126,20 @@ func bench(records int, bin string, destinations []string, pgURL string) error {
 		case "duckdb":
 		case "filesystem":
 			section = "[destination]\ntype = \"filesystem\"\n\n"
+		case "s3":
+			endpoint, key, secret := os.Getenv("BENCH_S3_ENDPOINT"), os.Getenv("BENCH_S3_ACCESS_KEY"), os.Getenv(secrets.EnvDestinationPassword)
+			if endpoint == "" || key == "" || secret == "" {
+				return fmt.Errorf("s3 needs BENCH_S3_ENDPOINT, BENCH_S3_ACCESS_KEY and the secret in %s (bench/run-pipeline starts SeaweedFS)", secrets.EnvDestinationPassword)
+			}
+			name := "bench-" + randomHex(4)
+			c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: &endpoint, UsePathStyle: true, Credentials: credentials.NewStaticCredentialsProvider(key, secret, "")})
+			if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: &name}); err != nil {
+				return fmt.Errorf("creating the bucket: %w", err)
+			}
+			defer func() {
+				fmt.Printf("  bytes in the bucket after the load: %.1f MB\n", float64(bucketBytes(c, name))/(1<<20))
+			}()
+			section = fmt.Sprintf("[destination]\ntype = \"filesystem\"\nbucket_url = \"s3://%s/secoda\"\nendpoint_url = %q\naws_access_key_id = %q\n\n", name, endpoint, key)
 		case "postgres":
 			if pgURL == "" {
 				return fmt.Errorf("postgres needs -pg-url")
@@ -158,6 +179,9 @@ func bench(records int, bin string, destinations []string, pgURL string) error {
 		}
 		fmt.Printf("secoda-workbench into %s: %.2f s (extract+normalize %.2f s, load %.2f s): %.0f records/s, %.0f rows/s into %d tables, peak RSS %.0f MB (%.0f MB before the load)\n",
 			d, r.Seconds, r.ExtractS, r.LoadS, float64(r.Records)/r.Seconds, float64(r.Rows)/r.Seconds, r.Tables, r.PeakRSSMB, r.ExtractRSS)
+		if r.ColdQueryS > 0 {
+			fmt.Printf("  a query with an empty cache (it downloads the committed files): %.2f s; the next one: %.3f s\n", r.ColdQueryS, r.WarmQueryS)
+		}
 	}
 
 	// The same records, as NDJSON, for DuckDB's own ingest (not timed).
@@ -222,6 +246,23 @@ func runChild(configPath, key string, records int, cpuprofile string) error {
 	r.Requests, r.Skipped = info.Requests, info.Resources[0].Skipped
 	r.DataPages, r.PlanPages = info.DataPages()
 	r.Partitions = info.Resources[0].Partitions
+	if plan.IsBucket() {
+		// What a reader on another machine pays: the first query downloads.
+		if err := os.RemoveAll(filepath.Join(plan.Dir, pipeline.WorkDirName, pipeline.CacheDirName)); err != nil {
+			return err
+		}
+		for _, at := range []*float64{&r.ColdQueryS, &r.WarmQueryS} {
+			d, err := pipeline.OpenDestination(plan, os.Getenv(secrets.EnvDestinationPassword))
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			if _, err := d.Query(context.Background(), "SELECT count(*) FROM resource_catalog", dest.DefaultBounds); err != nil {
+				return err
+			}
+			*at = time.Since(start).Seconds()
+		}
+	}
 	return json.NewEncoder(os.Stdout).Encode(r)
 }
 
@@ -428,3 +469,25 @@ func fileMB(path string) float64 {
 // childEnv is this process's environment with the simulator's key for a pipeline
 // child: in its environment, not on its command line, where any user's ps shows it.
 func childEnv(key string) []string { return append(os.Environ(), "SECODA_API_KEY="+key) }
+
+// bucketBytes sums the sizes of a bucket's objects.
+func bucketBytes(c *s3.Client, name string) int64 {
+	var n int64
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: &name})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			return n
+		}
+		for _, o := range page.Contents {
+			n += *o.Size
+		}
+	}
+	return n
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
