@@ -35,16 +35,7 @@ func bucketTarget(t *testing.T, store string) target {
 // withSection is p with its [destination] section replaced by section.
 func (p *project) withSection(t *testing.T, section string) {
 	t.Helper()
-	cfg := fmt.Sprintf("[destination]\ntype = \"filesystem\"\n%s\n[source]\nbase_url = %q\nrate_limit = 0\n\n%s", section, p.srv.URL+"/api/v1", defaultResources)
-	path := filepath.Join(p.dir, pipeline.ConfigFileName)
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	plan, err := pipeline.LoadConfig(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.plan = plan
+	p.writeConfig(t, fmt.Sprintf("[destination]\ntype = \"filesystem\"\n%s\n[source]\nbase_url = %q\nrate_limit = 0\n\n%s", section, p.srv.URL+"/api/v1", defaultResources))
 }
 
 // tableSums is each table's row count and a sum of its rows' hashes, as read through

@@ -38,14 +38,8 @@ func TestBucketFromTheCommandLine(t *testing.T) {
 	b := objtest.New(t, objtest.S3)
 	inProject(t)
 	ta := &testApp{store: &secretstest.MemStore{}, env: simEnv(t), insecure: filepath.Join(t.TempDir(), "insecure.toml")}
-	ctx := context.Background()
 	var all strings.Builder
-	run := func(args ...string) (int, string, string) {
-		t.Helper()
-		code, out, errOut := ta.run(ctx, args...)
-		all.WriteString(out + errOut)
-		return code, out, errOut
-	}
+	run := ta.recording(t, &all)
 	if code, out, errOut := run("scaffold", "--destination", "filesystem", "--bucket-url", b.URL); code != exitOK || !strings.Contains(out, "validate --check-connection") {
 		t.Fatalf("scaffold: exit %d %s %s", code, out, errOut)
 	}

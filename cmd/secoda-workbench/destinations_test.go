@@ -25,14 +25,8 @@ func TestPostgresFromTheCommandLine(t *testing.T) {
 	dir := inProject(t)
 	env := simEnv(t)
 	ta := &testApp{store: &secretstest.MemStore{}, env: env, insecure: filepath.Join(t.TempDir(), "insecure.toml")}
-	ctx := context.Background()
 	var all strings.Builder
-	run := func(args ...string) (int, string, string) {
-		t.Helper()
-		code, out, errOut := ta.run(ctx, args...)
-		all.WriteString(out + errOut)
-		return code, out, errOut
-	}
+	run := ta.recording(t, &all)
 
 	if code, out, errOut := run("scaffold", "--destination", "postgres", "--destination-url", db.URL); code != exitOK || !strings.Contains(out, "secrets set --destination") {
 		t.Fatalf("scaffold: exit %d %s %s", code, out, errOut)

@@ -52,6 +52,17 @@ type testApp struct {
 	stdin    string
 }
 
+// recording is ta.run as a function of the arguments alone, which adds each command's
+// output to all (for a test that nothing secret appeared in any of it).
+func (ta *testApp) recording(t *testing.T, all *strings.Builder) func(args ...string) (int, string, string) {
+	return func(args ...string) (int, string, string) {
+		t.Helper()
+		code, out, errOut := ta.run(context.Background(), args...)
+		all.WriteString(out + errOut)
+		return code, out, errOut
+	}
+}
+
 func (ta *testApp) run(ctx context.Context, args ...string) (code int, stdout, stderr string) {
 	out, errOut := &syncBuffer{}, &syncBuffer{}
 	a := &app{
