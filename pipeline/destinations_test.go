@@ -48,10 +48,20 @@ func (on target) name() string {
 	return on.kind
 }
 
-// eachDestination runs a behaviour once per destination, as a subtest named by it.
-func eachDestination(t *testing.T, f func(t *testing.T, on target)) {
+// eachDestination runs a behaviour once per destination, as a subtest named by it. The
+// buckets' subtests run side by side, after the others: most of their time is the
+// stores' (other processes), so they overlap well.
+func eachDestination(t *testing.T, f func(t *testing.T, on target)) { forTargets(t, false, f) }
+
+// eachDestinationInParallel runs every destination's subtest side by side.
+func eachDestinationInParallel(t *testing.T, f func(t *testing.T, on target)) { forTargets(t, true, f) }
+
+func forTargets(t *testing.T, parallel bool, f func(t *testing.T, on target)) {
 	for _, on := range targets {
 		t.Run(on.name(), func(t *testing.T) {
+			if parallel || on.store != "" {
+				t.Parallel()
+			}
 			switch {
 			case on.kind == dest.Postgres:
 				on.pg = pgtest.Database(t)

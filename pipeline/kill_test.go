@@ -15,6 +15,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/secoda-workbench/secoda-workbench/internal/objtest"
 	"github.com/secoda-workbench/secoda-workbench/internal/pgtest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
@@ -167,7 +168,14 @@ func killRunAt(t *testing.T, p *project, on target, mode, what string, when func
 // the killed run is visible, and the next run completes.
 func TestKill9LosesNothing(t *testing.T) {
 	eachDestination(t, func(t *testing.T, on target) {
-		p := newProjectOn(t, on, simulator.Options{Size: simulator.Medium, Seed: 17}, "")
+		size := simulator.Medium
+		if on.store != "" {
+			// A bucket's load is caught halfway through its uploads by a store that takes
+			// its time over each: the small workspace is enough, and far quicker.
+			size = simulator.Small
+			on.bucket = objtest.Slow(t, on.bucket, 100*time.Millisecond)
+		}
+		p := newProjectOn(t, on, simulator.Options{Size: size, Seed: 17}, "")
 		p.run(t, pipeline.RunOptions{})
 		tables := []string{"resource_catalog", "resource_catalog__tags", "resource_catalog__properties__custom", "document", "collection", "integration"}
 		baseline := map[string]int64{}
@@ -187,9 +195,9 @@ func TestKill9LosesNothing(t *testing.T) {
 			{"as the load starts", glob(filepath.Join(packages, "*", "manifest.json"))},
 		}
 		switch {
-		case on.store != "": // between the first file written and the commit; between the first upload and the commit
-			stages = append(stages, stage{"while writing files", glob(filepath.Join(p.dir, pipeline.WorkDirName, pipeline.CacheDirName, "*", "secoda_data", "*", "*.parquet.tmp"))},
-				stage{"while uploading", uploading(t, p)})
+		case on.store != "": // between the first upload and the commit
+			// (Extracting and writing the files are the local folder's: its run covers them.)
+			stages = append(stages[1:], stage{"while uploading", uploading(t, p)})
 		case on.kind == dest.Filesystem: // between the first file written and the commit
 			stages = append(stages, stage{"while writing files", glob(filepath.Join(p.plan.DestinationPath, "secoda_data", "*", "*.parquet.tmp"))})
 		case on.kind == dest.Postgres: // while the rows stream in

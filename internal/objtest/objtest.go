@@ -15,6 +15,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"strings"
@@ -234,4 +236,35 @@ func newAzure(t testing.TB) Bucket {
 func decodeJSON(resp *http.Response, v any) error {
 	defer resp.Body.Close()
 	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// Slow is b reached through a proxy on 127.0.0.1 that holds each write (PUT) for delay
+// before passing it on: a store far away, so that a test can catch a load halfway
+// through its uploads. S3's signed requests pass unchanged (the proxy keeps their Host).
+func Slow(t testing.TB, b Bucket, delay time.Duration) Bucket {
+	t.Helper()
+	target, err := url.Parse(b.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: target.Scheme, Host: target.Host})
+	director := proxy.Director
+	proxy.Director = func(r *http.Request) {
+		host := r.Host
+		director(r)
+		if b.Store == S3 { // S3 signs the Host; fake-gcs-server routes by it
+			r.Host = host
+		}
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			time.Sleep(delay)
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	slow := b
+	slow.Endpoint = srv.URL + target.Path
+	slow.Section = strings.Replace(b.Section, b.Endpoint, slow.Endpoint, 1)
+	return slow
 }

@@ -51,7 +51,7 @@ func OnlyQuery(ctx context.Context, db sqldest.Queryer, query string) error {
 // that grows it past memory (plus dest.ReadMemorySlack) is stopped.
 func RunQuery(ctx context.Context, db *sql.DB, query string, b dest.Bounds, memory int64) (*dest.QueryResult, error) {
 	if err := OnlyQuery(ctx, db, query); err != nil {
-		return nil, err
+		return nil, timeLimit(ctx, err)
 	}
 	return bounded(ctx, db, query, b, memory)
 }
@@ -107,8 +107,8 @@ func QueryError(ctx context.Context, err error, memory int64) error {
 	if cause := context.Cause(ctx); errors.Is(cause, memguard.ErrExceeded) {
 		return dest.MemoryError(memory, cause)
 	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("the query was stopped after its time limit: %w", context.DeadlineExceeded)
+	if err := timeLimit(ctx, err); errors.Is(err, context.DeadlineExceeded) {
+		return err
 	}
 	var de *duckdb.Error
 	if !errors.As(err, &de) {

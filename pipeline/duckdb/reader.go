@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest/sqldest"
@@ -46,10 +47,19 @@ func (r Reader) Query(ctx context.Context, query string, b dest.Bounds) (*dest.Q
 	defer cancel()
 	db, err := r.Open(ctx)
 	if err != nil {
-		return nil, err
+		return nil, timeLimit(ctx, err)
 	}
 	defer db.Close()
 	return RunQuery(ctx, db, query, b, r.memory())
+}
+
+// timeLimit says a query's time ran out, whichever step it was at (opening the
+// dataset, classifying the SQL, running it).
+func timeLimit(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("the query was stopped after its time limit: %w", context.DeadlineExceeded)
+	}
+	return err
 }
 
 // TableRows counts the rows of each table of the dataset.

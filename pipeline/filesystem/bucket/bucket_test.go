@@ -66,6 +66,9 @@ func TestObjectsGoUpAndComeBack(t *testing.T) {
 		if len(objs) != 1 || objs[0].Key != "t/1.2.parquet" || objs[0].Size != int64(len(data)) || objs[0].ETag == "" {
 			t.Fatalf("listed %+v, want t/1.2.parquet of %d bytes with an ETag", objs, len(data))
 		}
+		if b.Store == objtest.S3 && !strings.HasSuffix(objs[0].ETag, "-3") {
+			t.Errorf("the S3 ETag %q is not a three-part multipart upload's", objs[0].ETag)
+		}
 		back := filepath.Join(dir, "back")
 		if err := s.Download(ctx(t), "ds/t/1.2.parquet", back, objs[0]); err != nil {
 			t.Fatal(err)
