@@ -278,7 +278,9 @@ func (s *Store) Upload(ctx context.Context, path, key string) error {
 		return err
 	}
 	defer f.Close()
-	opts := &blob.WriterOptions{BufferSize: uploadBuffer, ContentType: "application/octet-stream", BeforeWrite: s.retryWrites}
+	// One part in flight per file: the destination sends four files at once, so that
+	// an upload holds at most four parts in memory.
+	opts := &blob.WriterOptions{BufferSize: uploadBuffer, MaxConcurrency: 1, ContentType: "application/octet-stream", BeforeWrite: s.retryWrites}
 	if err := b.Upload(ctx, s.key(key), f, opts); err != nil {
 		return s.Explain(err, "write "+key)
 	}
