@@ -48,13 +48,15 @@ func (on target) name() string {
 	return on.kind
 }
 
-// eachDestination runs a behaviour once per destination, as a subtest named by it. The
-// buckets' subtests run side by side, after the others: most of their time is the
-// stores' (other processes), so they overlap well.
-func eachDestination(t *testing.T, f func(t *testing.T, on target)) { forTargets(t, false, f) }
+// eachDestination runs a behaviour once per destination, as a subtest named by it, the
+// subtests side by side (each has a project, a simulator and a dataset of its own).
+func eachDestination(t *testing.T, f func(t *testing.T, on target)) { forTargets(t, true, f) }
 
-// eachDestinationInParallel runs every destination's subtest side by side.
-func eachDestinationInParallel(t *testing.T, f func(t *testing.T, on target)) { forTargets(t, true, f) }
+// eachDestinationLocalsInTurn runs the local destinations' subtests one after the other,
+// then the buckets' side by side: for a behaviour that catches a run at a moment, which
+// a second local run on the same two cores would make harder to catch. A bucket's run
+// spends most of its time waiting on the store (another process).
+func eachDestinationLocalsInTurn(t *testing.T, f func(t *testing.T, on target)) { forTargets(t, false, f) }
 
 func forTargets(t *testing.T, parallel bool, f func(t *testing.T, on target)) {
 	for _, on := range targets {

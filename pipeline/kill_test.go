@@ -167,7 +167,7 @@ func killRunAt(t *testing.T, p *project, on target, mode, what string, when func
 // on every destination; each time the previous data and state are intact, no load of
 // the killed run is visible, and the next run completes.
 func TestKill9LosesNothing(t *testing.T) {
-	eachDestination(t, func(t *testing.T, on target) {
+	eachDestinationLocalsInTurn(t, func(t *testing.T, on target) {
 		size := simulator.Medium
 		if on.store != "" {
 			// A bucket's load is caught halfway through its uploads by a store that takes

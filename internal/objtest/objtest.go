@@ -252,8 +252,9 @@ func Slow(t testing.TB, b Bucket, delay time.Duration) Bucket {
 	proxy.Director = func(r *http.Request) {
 		host := r.Host
 		director(r)
-		if b.Store == S3 { // S3 signs the Host; fake-gcs-server routes by it
-			r.Host = host
+		r.Host = target.Host // fake-gcs-server and Azurite route by it
+		if b.Store == S3 {
+			r.Host = host // S3 signs it
 		}
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
