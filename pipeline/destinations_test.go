@@ -56,7 +56,9 @@ func eachDestination(t *testing.T, f func(t *testing.T, on target)) { forTargets
 // then the buckets' side by side: for a behaviour that catches a run at a moment, which
 // a second local run on the same two cores would make harder to catch. A bucket's run
 // spends most of its time waiting on the store (another process).
-func eachDestinationLocalsInTurn(t *testing.T, f func(t *testing.T, on target)) { forTargets(t, false, f) }
+func eachDestinationLocalsInTurn(t *testing.T, f func(t *testing.T, on target)) {
+	forTargets(t, false, f)
+}
 
 func forTargets(t *testing.T, parallel bool, f func(t *testing.T, on target)) {
 	for _, on := range targets {
