@@ -60,7 +60,17 @@ func eachDestinationLocalsInTurn(t *testing.T, f func(t *testing.T, on target)) 
 	forTargets(t, false, f)
 }
 
+// eachLocalDestination runs a behaviour on DuckDB, PostgreSQL and a local folder, side
+// by side: for one that does not reach the destination's own code.
+func eachLocalDestination(t *testing.T, f func(t *testing.T, on target)) {
+	forTargetsIn(t, targets[:len(dest.Types)], true, f)
+}
+
 func forTargets(t *testing.T, parallel bool, f func(t *testing.T, on target)) {
+	forTargetsIn(t, targets, parallel, f)
+}
+
+func forTargetsIn(t *testing.T, targets []target, parallel bool, f func(t *testing.T, on target)) {
 	for _, on := range targets {
 		t.Run(on.name(), func(t *testing.T) {
 			if parallel || on.store != "" {

@@ -93,6 +93,9 @@ func TestBucketFromTheCommandLine(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "Rows 1–50 of 201, sorted by updated_at desc") {
 		t.Fatalf("show: %d %.500s", resp.StatusCode, body)
 	}
+	if code, out, _ := run("secrets", "delete", "--destination"); code != exitOK || !strings.Contains(out, "Deleted the secret access key of "+b.AccessKey+" for "+b.URL) {
+		t.Fatalf("secrets delete --destination: exit %d, %s", code, out)
+	}
 	objs := listKeys(t, b)
 	for _, want := range []string{"secoda_data/resource_catalog/", "secoda_data/_dlt_loads/", "secoda_data/_dlt_pipeline_state/", "secoda_data/_dlt_version/"} {
 		if !strings.Contains(objs, want) {

@@ -376,10 +376,11 @@ func newSecretsDeleteCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				name := pipeline.PasswordName(plan)
 				if deleted {
-					fmt.Fprintf(a.io.Out, "Deleted the password for %s from the OS keyring.\n", plan.DestinationLocation())
+					fmt.Fprintf(a.io.Out, "Deleted %s for %s from the OS keyring.\n", name, plan.DestinationLocation())
 				} else {
-					fmt.Fprintf(a.io.Out, "No password was stored for %s.\n", plan.DestinationLocation())
+					fmt.Fprintf(a.io.Out, "No %s was stored for %s.\n", strings.TrimPrefix(name, "the "), plan.DestinationLocation())
 				}
 				return nil
 			}
