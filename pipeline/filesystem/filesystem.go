@@ -25,6 +25,10 @@
 // A load makes its folders and takes its lock under projectfs's rule, with the root
 // folder as the boundary (the caller checks the root against the project): a table's
 // folder that is a link out of it is refused before DuckDB writes there.
+//
+// The same dataset can live in an S3, GCS or Azure bucket (NewBucket, remote.go): the
+// folder is then a local cache of the bucket's committed files, a load uploads its files
+// with _dlt_loads last instead of renaming them, and a lock object keeps two loads apart.
 package filesystem
 
 import (
