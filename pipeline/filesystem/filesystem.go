@@ -151,8 +151,17 @@ func loadIDLess(a, b string) bool {
 
 // current reads the snapshot: the file map of the newest complete load.
 // A bucket's dataset is brought into the cache first: the system tables' files, then
-// the files the snapshot lists.
+// the files the snapshot lists. A file that went between the listing and its download
+// was replaced by a load that committed meanwhile: the snapshot is read again, once.
 func (d *Destination) current(ctx context.Context) (*snapshot, error) {
+	snap, err := d.readSnapshot(ctx)
+	if d.Remote != nil && bucket.IsNotFound(err) {
+		snap, err = d.readSnapshot(ctx)
+	}
+	return snap, err
+}
+
+func (d *Destination) readSnapshot(ctx context.Context) (*snapshot, error) {
 	var objs listing
 	if d.Remote != nil {
 		var err error

@@ -343,3 +343,6 @@ func writeAll(ctx context.Context, b *blob.Bucket, key string, data []byte, opts
 	}
 	return b.Upload(ctx, key, bytes.NewReader(data), &o)
 }
+
+// IsNotFound says err is an object that is not there (any more).
+func IsNotFound(err error) bool { return gcerrors.Code(err) == gcerrors.NotFound }
