@@ -531,7 +531,15 @@ func TestCancelledRunLoadsNothing(t *testing.T) {
 	eachDestination(t, func(t *testing.T, on target) {
 		p := newProjectOn(t, on, simulator.Options{Seed: 14, Faults: simulator.Faults{Latency: 50 * time.Millisecond}}, "")
 		ctx, cancel := context.WithCancel(context.Background())
-		go func() { time.Sleep(80 * time.Millisecond); cancel() }()
+		// Cancelled once the extraction has begun (its first request made), whatever the
+		// destination took to read the stored state first.
+		go func() {
+			for p.sim.Stats().Requests == 0 && ctx.Err() == nil {
+				time.Sleep(time.Millisecond)
+			}
+			time.Sleep(30 * time.Millisecond)
+			cancel()
+		}()
 		_, err := pipeline.Run(ctx, p.plan, pipeline.RunOptions{APIKey: p.key, DestinationPassword: on.password()})
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("want context.Canceled, got %v", err)
