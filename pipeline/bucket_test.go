@@ -6,9 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -66,22 +63,17 @@ func TestABucketSaysWhatIsWrong(t *testing.T) {
 	roKey, roSecret := objtest.ReadOnlyS3(t)
 
 	// A store that answers 503 SlowDown to every upload, in front of the real one.
-	target, _ := url.Parse(good.Endpoint)
 	var puts atomic.Int64
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	director := proxy.Director
-	proxy.Director = func(r *http.Request) { host := r.Host; director(r); r.Host = host } // as signed
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut && !strings.HasSuffix(r.URL.Path, "/.lock") {
-			puts.Add(1)
-			w.Header().Set("Content-Type", "application/xml")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`)
-			return
+	throttled := objtest.Proxy(t, good, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodPut || strings.HasSuffix(r.URL.Path, "/.lock") {
+			return false
 		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(slow.Close)
+		puts.Add(1)
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`)
+		return true
+	})
 
 	for _, tc := range []struct {
 		name, section, password, want string
@@ -89,7 +81,7 @@ func TestABucketSaysWhatIsWrong(t *testing.T) {
 		{"wrong secret", good.Section, "not-the-secret-key-0000", "refused the credentials: check aws_access_key_id in [destination] and keep its secret again with `secoda-workbench secrets set --destination`"},
 		{"no such bucket", strings.Replace(good.Section, good.Name, good.Name+"-missing", 1), good.Password, "does not exist: create it, or fix bucket_url in [destination]"},
 		{"may only read", strings.Replace(good.Section, good.AccessKey, roKey, 1), roSecret, "the credentials may not do this: give them read, write, list and delete on"},
-		{"throttled", strings.Replace(good.Section, good.Endpoint, slow.URL, 1), good.Password, "the store kept asking to slow down after 6 tries: run again later"},
+		{"throttled", throttled.Section, good.Password, "the store kept asking to slow down after 6 tries: run again later"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p.withSection(t, tc.section)

@@ -907,8 +907,6 @@ var bucketKeys = []struct{ key, scheme string }{
 // resolveBucket checks the object-store keys of [destination]: bucket_url for the
 // filesystem destination only, and each other key only with the store it is for.
 func (d *configDecoder) resolveBucket(cfg DestinationSection, plan *Plan) {
-	values := map[string]string{"bucket_url": cfg.BucketURL, "endpoint_url": cfg.EndpointURL, "region": cfg.Region,
-		"account_name": cfg.AccountName, "aws_access_key_id": cfg.AWSAccessKeyID}
 	if plan.DestinationType != dest.Filesystem {
 		for _, k := range bucketKeys {
 			if d.has("destination", k.key) {
@@ -954,8 +952,8 @@ func (d *configDecoder) resolveBucket(cfg DestinationSection, plan *Plan) {
 	if d.has("destination", "aws_access_key_id") && looksLikeSecretKey(cfg.AWSAccessKeyID) {
 		d.valueError(tomlPath{"destination", "aws_access_key_id"}, "looks like a secret access key, not a key id: %s", secretMessage)
 	}
-	plan.Bucket = bucket.Config{Location: loc, EndpointURL: values["endpoint_url"], Region: values["region"],
-		AccountName: values["account_name"], AccessKeyID: values["aws_access_key_id"]}
+	plan.Bucket = bucket.Config{Location: loc, EndpointURL: cfg.EndpointURL, Region: cfg.Region,
+		AccountName: cfg.AccountName, AccessKeyID: cfg.AWSAccessKeyID}
 	plan.CacheMax = int64(DefaultCacheMaxMB) << 20
 	if d.has("destination", "cache_max_mb") {
 		plan.CacheMax = int64(cfg.CacheMaxMB) << 20

@@ -240,8 +240,20 @@ func decodeJSON(resp *http.Response, v any) error {
 
 // Slow is b reached through a proxy on 127.0.0.1 that holds each write (PUT) for delay
 // before passing it on: a store far away, so that a test can catch a load halfway
-// through its uploads. S3's signed requests pass unchanged (the proxy keeps their Host).
+// through its uploads.
 func Slow(t testing.TB, b Bucket, delay time.Duration) Bucket {
+	return Proxy(t, b, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPut {
+			time.Sleep(delay)
+		}
+		return false
+	})
+}
+
+// Proxy is b reached through a proxy on 127.0.0.1 that asks before each request
+// whether it answers the request itself (a fault) or passes it on. S3's signed requests
+// pass unchanged: the proxy keeps their Host.
+func Proxy(t testing.TB, b Bucket, answers func(w http.ResponseWriter, r *http.Request) bool) Bucket {
 	t.Helper()
 	target, err := url.Parse(b.Endpoint)
 	if err != nil {
@@ -258,14 +270,13 @@ func Slow(t testing.TB, b Bucket, delay time.Duration) Bucket {
 		}
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut {
-			time.Sleep(delay)
+		if !answers(w, r) {
+			proxy.ServeHTTP(w, r)
 		}
-		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	slow := b
-	slow.Endpoint = srv.URL + target.Path
-	slow.Section = strings.Replace(b.Section, b.Endpoint, slow.Endpoint, 1)
-	return slow
+	through := b
+	through.Endpoint = srv.URL + target.Path
+	through.Section = strings.Replace(b.Section, b.Endpoint, through.Endpoint, 1)
+	return through
 }

@@ -232,15 +232,12 @@ func listETag(o *blob.ListObject) string {
 	return ""
 }
 
-// readerETag is the ETag of what a reader read, where the store says.
+// readerETag is the ETag of what a reader read, where the store says (GCS's reader
+// gives the generation instead: "").
 func readerETag(r *blob.Reader) string {
 	var s3o s3.GetObjectOutput
 	if r.As(&s3o) {
 		return strings.Trim(aws.ToString(s3o.ETag), `"`)
-	}
-	var g *storage.Reader
-	if r.As(&g) {
-		return "" // GCS's reader gives the generation, not the ETag
 	}
 	var az azblobblob.DownloadStreamResponse
 	if r.As(&az) && az.ETag != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -245,18 +246,13 @@ func (s *Store) readLock(ctx context.Context, b *blob.Bucket, key string) (lockB
 	if r.As(&g) {
 		ver.generation = g.Attrs.Generation
 	}
-	data := make([]byte, 0, 512)
-	buf := make([]byte, 512)
-	for len(data) < 64<<10 {
-		n, err := r.Read(buf)
-		data = append(data, buf[:n]...)
-		if err != nil {
-			break
-		}
+	data, err := io.ReadAll(io.LimitReader(r, 64<<10))
+	if err != nil {
+		return body, ver, s.Explain(err, "read the lock "+key)
 	}
 	if err := json.Unmarshal(data, &body); err != nil {
-		// Not ours, or cut short: treat it as expired at once.
-		return lockBody{Host: "?", Expires: time.Time{}}, ver, nil
+		// Read whole, but not a lock of ours: treat it as expired at once.
+		return lockBody{Host: "?"}, ver, nil
 	}
 	return body, ver, nil
 }
