@@ -111,6 +111,26 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 	}
 }
 
+// settled waits until the browser shows url, loaded whole: what a page's own script
+// navigated to, as a form that submits itself.
+func settled(t *testing.T, ctx context.Context, url string) {
+	t.Helper()
+	var at string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		got, err := chromedp.Run(sctx, chromedp.Evaluate[string](`location.href + " " + document.readyState`))
+		cancel()
+		if err != nil { // the page changed under the evaluation
+			at = err.Error()
+			continue
+		}
+		if at = got; at == url+" complete" {
+			return
+		}
+	}
+	t.Fatalf("the browser is at %q, want %s loaded", at, url)
+}
+
 func value[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
 	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -397,6 +417,10 @@ func TestPagesOfOtherPortsCannotUseTheDashboard(t *testing.T) {
 		t.Fatalf("the other page's fetches: %s", got)
 	}
 	step(t, ctx, "another page posts the SQL form", chromedp.Navigate(other.URL+"/form"))
+	// The form submits itself after its page has loaded; the browser then shows the
+	// refusal. Navigating on before that page has loaded aborts one navigation or the
+	// other, so wait for it.
+	settled(t, ctx, dash.URL+"/sql")
 	for _, want := range []struct{ method, path string }{{"POST", "/api/query"}, {"GET", "/api/rows"}, {"POST", "/sql"}} {
 		got := log.last(t, want.method, want.path)
 		if got.token || got.origin != other.URL && want.method == "POST" || got.status != http.StatusForbidden {
