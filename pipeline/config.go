@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/secoda-workbench/secoda-workbench/notify"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/filesystem/bucket"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
@@ -43,6 +44,21 @@ type Config struct {
 	Destination DestinationSection        `toml:"destination"`
 	Source      SourceSection             `toml:"source"`
 	Resources   map[string]ResourceConfig `toml:"resources"`
+	Notify      NotifySection             `toml:"notify"`
+}
+
+// NotifySection says when and how a run's outcome is sent to a webhook. The webhook's
+// URL is a secret, kept in the OS keyring (`secrets set --notify`) or SECODA_NOTIFY_URL.
+type NotifySection struct {
+	// Format is slack (an incoming webhook's text) or json.
+	Format string `toml:"format"`
+	// On lists the events that send a message: failure, incomplete, recovery; absent
+	// means failure and incomplete.
+	On []string `toml:"on"`
+	// TimeoutSeconds bounds each attempt to send.
+	TimeoutSeconds int `toml:"timeout_seconds"`
+	// Retries are the attempts after the first, with back-off.
+	Retries *int `toml:"retries"`
 }
 
 // PipelineSection names the pipeline and the dataset it loads.
@@ -156,6 +172,8 @@ type Plan struct {
 	CatalogCap        int // the most resources one catalog query returns
 	// Resources in the order the file lists them.
 	Resources []Resource
+	// Notify is the [notify] section; nil when there is none.
+	Notify *notify.Config
 }
 
 // Resource is one resource of a plan.

@@ -19,11 +19,11 @@ func DestinationAccount(location string) string { return "destination " + locati
 // server may trust the connection, or find the password in ~/.pgpass.
 var ErrNoPassword = errors.New("no destination password")
 
-// FindPassword looks for a destination's password: SECODA_DESTINATION_PASSWORD, then
-// the OS keyring. There is no plain-text file for it.
+// FindPassword looks for a destination's password: SECODA_DESTINATION_PASSWORD (or its
+// file, or the unit's credential), then the OS keyring. There is no plain-text file for it.
 func (f *Finder) FindPassword(ctx context.Context, location string) (Found, error) {
-	if v := f.Getenv(EnvDestinationPassword); v != "" {
-		return Found{Key: NewSecret(v), Source: FromEnv, Host: location, Where: "the " + EnvDestinationPassword + " environment variable"}, nil
+	if v, where, src, err := lookupEnv(f.Getenv, EnvDestinationPassword); err != nil || v != "" {
+		return Found{Key: NewSecret(v), Source: src, Host: location, Where: where}, err
 	}
 	var keyringErr error
 	if f.Keyring != nil {
@@ -126,3 +126,10 @@ func InspectPassword(ctx context.Context, f *Finder, location string, connect fu
 	rep.NextStep = "Ready: the pipeline can load into " + location + "."
 	return rep
 }
+
+// EnvNotifyURL holds the [notify] webhook's URL when it is not in the OS keyring; the
+// config never holds it.
+const EnvNotifyURL = "SECODA_NOTIFY_URL"
+
+// NotifyAccount is the keyring account the webhook URL of a pipeline is kept under.
+func NotifyAccount(pipeline string) string { return "notify " + pipeline }

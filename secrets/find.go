@@ -66,7 +66,8 @@ type Found struct {
 // ErrNoKey is a key found nowhere.
 var ErrNoKey = errors.New("no Secoda API key")
 
-// Finder looks for the key of a host, in this order: SECODA_API_KEY; the OS keyring;
+// Finder looks for the key of a host, in this order: SECODA_API_KEY (or the file
+// SECODA_API_KEY_FILE names, or the systemd unit's credential); the OS keyring;
 // the --insecure-storage file; and, read only, dlt's .dlt/secrets.toml.
 type Finder struct {
 	Getenv   func(string) string
@@ -78,8 +79,8 @@ type Finder struct {
 // Find looks for the key of a host (the API host, e.g. api.secoda.co). When there is
 // none it says where it looked and what to do.
 func (f *Finder) Find(ctx context.Context, host string) (Found, error) {
-	if v := strings.TrimSpace(f.Getenv(secoda.EnvAPIKey)); v != "" {
-		return Found{Key: NewSecret(v), Source: FromEnv, Host: host, Where: "the " + secoda.EnvAPIKey + " environment variable"}, nil
+	if v, where, src, err := lookupEnv(f.Getenv, secoda.EnvAPIKey); err != nil || v != "" {
+		return Found{Key: NewSecret(strings.TrimSpace(v)), Source: src, Host: host, Where: where}, err
 	}
 	var keyringErr error
 	if f.Keyring != nil {
