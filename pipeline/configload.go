@@ -23,12 +23,14 @@ import (
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
 
+	"github.com/secoda-workbench/secoda-workbench/notify"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/filesystem/bucket"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
+	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
 
 // Reading secoda_pipeline.toml happens in three steps, so that one run reports every
@@ -44,6 +46,10 @@ import (
 // value.
 const secretMessage = ConfigFileName + " must not hold a secret: remove it and run " +
 	"`secoda-workbench secrets set` (or set " + secoda.EnvAPIKey + ")"
+
+// notifyURLMessage refuses a webhook URL in the file: whoever has it can post to the channel.
+const notifyURLMessage = "the webhook's URL is a secret (whoever has it can post to the channel): remove it from " + ConfigFileName +
+	" and run `secoda-workbench secrets set --notify`, or set " + secrets.EnvNotifyURL + " where the pipeline runs"
 
 // ConfigError is one problem in secoda_pipeline.toml and where it is.
 type ConfigError struct {
@@ -520,7 +526,8 @@ func tomlFields(t reflect.Type) (names []string, index map[string]int) {
 var knownKeys = func() map[string]bool {
 	known := map[string]bool{}
 	for _, t := range []reflect.Type{reflect.TypeFor[Config](), reflect.TypeFor[PipelineSection](),
-		reflect.TypeFor[DestinationSection](), reflect.TypeFor[SourceSection](), reflect.TypeFor[ResourceConfig]()} {
+		reflect.TypeFor[DestinationSection](), reflect.TypeFor[SourceSection](), reflect.TypeFor[ResourceConfig](),
+		reflect.TypeFor[NotifySection]()} {
 		names, _ := tomlFields(t)
 		for _, n := range names {
 			known[n] = true
@@ -562,6 +569,10 @@ func looksLikeSecret(key string) bool {
 // unknownKey reports a key that is not expected where it is, or a secret.
 func (d *configDecoder) unknownKey(path tomlPath, what string, expected []string) {
 	key := path[len(path)-1]
+	if path[0] == "notify" && (strings.Contains(key, "url") || strings.Contains(key, "webhook")) {
+		d.keyError(path, "%s", notifyURLMessage)
+		return
+	}
 	if looksLikeSecret(key) {
 		d.keyError(path, "%s", secretMessage)
 		return
@@ -1014,6 +1025,10 @@ func (d *configDecoder) resolve(cfg *Config, raw map[string]any) *Plan {
 
 	d.resolveSource(cfg.Source, plan)
 
+	if _, ok := raw["notify"]; ok {
+		d.resolveNotify(cfg.Notify, plan)
+	}
+
 	rv, present := raw["resources"]
 	resources, isTable := rv.(map[string]any)
 	if !present || isTable && len(resources) == 0 {
@@ -1029,6 +1044,51 @@ func (d *configDecoder) resolve(cfg *Config, raw map[string]any) *Plan {
 		}
 	}
 	return plan
+}
+
+// resolveNotify reads [notify]: how and when a run's outcome is sent. A value that
+// looks like a URL is refused without being repeated: it is the webhook's.
+func (d *configDecoder) resolveNotify(n NotifySection, plan *Plan) {
+	c := &notify.Config{Format: notify.FormatSlack, On: map[string]bool{notify.OnFailure: true, notify.OnIncomplete: true},
+		Timeout: notify.DefaultTimeout, Retries: notify.DefaultRetries}
+	if d.has("notify", "format") {
+		switch {
+		case strings.Contains(n.Format, "://"):
+			d.valueError(tomlPath{"notify", "format"}, "%s", notifyURLMessage)
+		case slices.Contains(notify.Formats, n.Format):
+			c.Format = n.Format
+		default:
+			d.valueError(tomlPath{"notify", "format"}, "%s", withHint("unknown format", n.Format, notify.Formats, "expected slack or json"))
+		}
+	}
+	if d.has("notify", "on") {
+		c.On = map[string]bool{}
+		for i, e := range n.On {
+			at := tomlPath{"notify", "on", indexPart(i)}
+			switch {
+			case strings.Contains(e, "://"):
+				d.valueError(at, "%s", notifyURLMessage)
+			case !slices.Contains(notify.Events, e):
+				d.valueError(at, "%s", withHint("unknown event", e, notify.Events, "expected failure, incomplete or recovery"))
+			case c.On[e]:
+				d.valueError(at, "%s is listed twice", e)
+			default:
+				c.On[e] = true
+			}
+		}
+		if len(n.On) == 0 {
+			d.valueError(tomlPath{"notify", "on"}, "no events: list failure, incomplete or recovery, or remove [notify]")
+		} else if msg := limitsByKey["notify.on"].countProblem(len(n.On)); msg != "" {
+			d.valueError(tomlPath{"notify", "on"}, "%s", msg)
+		}
+	}
+	if d.has("notify", "timeout_seconds") {
+		c.Timeout = time.Duration(n.TimeoutSeconds) * time.Second
+	}
+	if d.has("notify", "retries") && n.Retries != nil {
+		c.Retries = *n.Retries
+	}
+	plan.Notify = c
 }
 
 func (d *configDecoder) resolveSource(src SourceSection, plan *Plan) {

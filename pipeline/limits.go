@@ -114,6 +114,12 @@ var Limits = []Limit{
 	{Key: "resources.<table>.schema_contract", Kind: Length, Min: 1, Max: 32, Why: "each mode: evolve, freeze, discard_row or discard_value"},
 	{Key: "resources.<table>.max_table_nesting", Kind: Number, Min: 0, Max: normalize.DefaultMaxNesting, Unit: "levels",
 		Why: "how deep nested lists become child tables; the default, as dlt has it"},
+	{Key: "notify.format", Kind: Length, Min: 1, Max: 16, Why: "slack or json"},
+	{Key: "notify.on", Kind: Count, Min: 1, Max: 3, Unit: "events", Why: "failure, incomplete, recovery"},
+	{Key: "notify.timeout_seconds", Kind: Number, Min: 1, Max: 120, Unit: "seconds",
+		Why: "each attempt to send (10 when absent); a run waits at most this for each attempt, never failing for it"},
+	{Key: "notify.retries", Kind: Number, Min: 0, Max: 10, Unit: "retries",
+		Why: "the attempts after the first, with back-off (3 when absent)"},
 	LimitMaxPages,
 	LimitQueryRows,
 }

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/secoda-workbench/secoda-workbench/notify"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/loadpkg"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
@@ -57,6 +58,17 @@ type RunOptions struct {
 	DestinationPassword string
 	// Client settings for tests; zero takes the client's defaults.
 	BaseBackoff time.Duration
+	// NotifyURL is the [notify] webhook's URL, a secret; "" when none is kept (the
+	// trace then says so).
+	NotifyURL string
+	// NoNotify sends nothing, whatever [notify] says.
+	NoNotify bool
+	// Notifier sends the notification; nil takes the defaults.
+	Notifier *notify.Sender
+	// OnNotify, when set, is told what sending the notification did.
+	OnNotify func(notify.Result)
+	// OnStart, when set, is told the run's id (its trace's) as it starts.
+	OnStart func(runID string)
 }
 
 // Progress is a resource's progress, sent after each page and at its end.
@@ -91,7 +103,11 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	previous := previousOutcome(plan)
 	tr := newTracer(plan, opts, resources)
+	if opts.OnStart != nil {
+		opts.OnStart(tr.t.RunID)
+	}
 	progress := opts.Progress
 	opts.Progress = func(p Progress) {
 		tr.observe(p)
@@ -101,6 +117,9 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 	}
 	info, err := run(ctx, plan, opts, resources, tr)
 	tr.finish(ctx, plan, info, err)
+	if plan.Notify != nil && !opts.NoNotify {
+		tr.notify(ctx, plan.Notify, opts, info, previous)
+	}
 	return info, err
 }
 

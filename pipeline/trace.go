@@ -18,6 +18,7 @@ import (
 	"github.com/secoda-workbench/secoda-workbench/internal/buildinfo"
 	"github.com/secoda-workbench/secoda-workbench/internal/filelock"
 	"github.com/secoda-workbench/secoda-workbench/internal/projectfs"
+	"github.com/secoda-workbench/secoda-workbench/notify"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/normalize"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
@@ -88,11 +89,13 @@ type Trace struct {
 	RetryEvents  []TraceRetry `json:"retry_events,omitempty" jsonschema:"the first retries, each with its path, status, reason and wait"`
 	Notes        []string     `json:"notes,omitempty"`
 	LoadID       string       `json:"load_id,omitempty" jsonschema:"the load it committed, when it did"`
+	// Notify is what the [notify] section's notification of this run did, when one was due.
+	Notify *notify.Result `json:"notify,omitempty"`
 }
 
 // TraceError is a failed run's error, as an agent acts on it.
 type TraceError struct {
-	Kind    string `json:"kind" jsonschema:"key_rejected, rate_limited, server_failing, unreachable, bad_response, not_found, bad_request, foreign_host, pagination_loop, page_cap, contract, config, in_use, running, cancelled, destination or error"`
+	Kind    string `json:"kind" jsonschema:"key_rejected, no_key, no_password, rate_limited, server_failing, unreachable, bad_response, not_found, bad_request, foreign_host, pagination_loop, page_cap, contract, config, in_use, running, cancelled, destination or error"`
 	Step    string `json:"step" jsonschema:"where it failed: prepare, extract or load"`
 	Path    string `json:"path,omitempty" jsonschema:"the Secoda request's path, never with a key"`
 	Status  int    `json:"status,omitempty" jsonschema:"the HTTP status Secoda answered"`
@@ -156,6 +159,7 @@ func newTracer(plan *Plan, opts RunOptions, resources []Resource) *tracer {
 	r := &secrets.Redactor{}
 	r.Add(opts.APIKey)
 	r.Add(opts.DestinationPassword)
+	r.Add(opts.NotifyURL)
 	tr := &tracer{redactor: r, step: StepPrepare, stepStart: now, endpoints: map[string]string{},
 		t: Trace{RunID: newLoadID(now), Outcome: OutcomeRunning, StartedAt: now, Version: buildinfo.Version(),
 			ConfigHash: configHash(plan.File), Pipeline: plan.PipelineName, Dataset: plan.DatasetName,
@@ -319,6 +323,9 @@ func (tr *tracer) snapshot(outcome string, info *LoadInfo) string {
 	return tr.redactor.Redact(string(b))
 }
 
+// DescribeError is err as a trace keeps it, for an error of a run that left no trace.
+func DescribeError(err error, step string) *TraceError { return traceError(err, step) }
+
 // traceError is err as a trace keeps it: its kind, where, Secoda's words and the next
 // step.
 func traceError(err error, step string) *TraceError {
@@ -337,6 +344,8 @@ func traceError(err error, step string) *TraceError {
 	}{
 		{"cancelled", errors.Is(err, context.Canceled), "run again: it goes on from the last page read (--restart starts over)"},
 		{"key_rejected", errors.Is(err, secoda.ErrKeyRejected), "check the key: `secoda-workbench secrets status`; set a new one with `secrets set`"},
+		{"no_key", errors.Is(err, secrets.ErrNoKey), "set " + secoda.EnvAPIKey + " (or " + secoda.EnvAPIKey + secrets.FileSuffix + ", a file holding it) where the pipeline runs, or run `secoda-workbench secrets set`"},
+		{"no_password", errors.Is(err, secrets.ErrNoPassword), "set " + secrets.EnvDestinationPassword + " (or " + secrets.EnvDestinationPassword + secrets.FileSuffix + ") where the pipeline runs, or run `secoda-workbench secrets set --destination`"},
 		{"rate_limited", errors.Is(err, secoda.ErrRateLimited), "lower [source] rate_limit, and run again: it goes on from the last page read"},
 		{"server_failing", errors.Is(err, secoda.ErrServerFailing), "Secoda kept failing: run again later; it goes on from the last page read"},
 		{"unreachable", errors.Is(err, secoda.ErrUnreachable), "check the network and [source] base_url (or SECODA_API_URL), then run again"},

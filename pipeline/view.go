@@ -41,7 +41,7 @@ type View struct {
 // LoadView is one load of _dlt_loads with what its run met.
 type LoadView struct {
 	LoadID       string           `json:"load_id"`
-	Status       string           `json:"status" jsonschema:"loaded, or dlt's status number when it is not 0"`
+	Status       string           `json:"status" jsonschema:"loaded; incomplete (loaded, but parts of the workspace were out of reach); or dlt's status number when it is not 0"`
 	StartedAt    time.Time        `json:"started_at,omitzero"`
 	FinishedAt   time.Time        `json:"finished_at"`
 	Seconds      float64          `json:"seconds" jsonschema:"from the run's start to the load's commit; 0 when not known"`
@@ -108,8 +108,11 @@ func ReadView(ctx context.Context, plan *Plan, dst dest.Destination, dir string)
 	for _, l := range loads {
 		lv := LoadView{LoadID: l.LoadID, Status: "loaded", StartedAt: l.StartedAt.UTC(), FinishedAt: l.InsertedAt.UTC(), Records: l.Records,
 			Requests: l.Requests, Retries: l.Retries, RateLimited: l.RateLimited, ServerErrors: l.ServerErrors, Rows: map[string]int64{}}
-		if l.Status != 0 {
+		switch {
+		case l.Status != 0:
 			lv.Status = fmt.Sprintf("status %d", l.Status)
+		case l.Incomplete:
+			lv.Status = OutcomeIncomplete
 		}
 		if !l.StartedAt.IsZero() {
 			lv.Seconds = l.InsertedAt.Sub(l.StartedAt).Seconds()

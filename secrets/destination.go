@@ -133,3 +133,59 @@ const EnvNotifyURL = "SECODA_NOTIFY_URL"
 
 // NotifyAccount is the keyring account the webhook URL of a pipeline is kept under.
 func NotifyAccount(pipeline string) string { return "notify " + pipeline }
+
+// ErrNoNotifyURL is a [notify] webhook URL found nowhere.
+var ErrNoNotifyURL = errors.New("no webhook URL for [notify]")
+
+// FindNotifyURL looks for the webhook URL of a pipeline's [notify]: SECODA_NOTIFY_URL
+// (or its file, or the unit's credential), then the OS keyring.
+func (f *Finder) FindNotifyURL(ctx context.Context, pipeline string) (Found, error) {
+	if v, where, src, err := lookupEnv(f.Getenv, EnvNotifyURL); err != nil || v != "" {
+		return Found{Key: NewSecret(strings.TrimSpace(v)), Source: src, Host: pipeline, Where: where}, err
+	}
+	var keyringErr error
+	if f.Keyring != nil {
+		v, err := f.Keyring.Get(ctx, NotifyAccount(pipeline))
+		switch {
+		case err == nil && v != "":
+			return Found{Key: NewSecret(v), Source: FromKeyring, Host: pipeline, Where: "the OS keyring"}, nil
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+			return Found{}, err
+		case err != nil && !errors.Is(err, ErrNotFound):
+			keyringErr = err
+		}
+	}
+	msg := fmt.Sprintf("%s of pipeline %s in %s or the OS keyring: run `secoda-workbench secrets set --notify`, or set %s where the pipeline runs",
+		ErrNoNotifyURL, pipeline, EnvNotifyURL, EnvNotifyURL)
+	if keyringErr != nil {
+		msg += fmt.Sprintf(" (the OS keyring was not readable: %v)", keyringErr)
+	}
+	return Found{Keyring: keyringErr}, &wrapped{msg: msg, err: ErrNoNotifyURL}
+}
+
+// StoreNotifyURL keeps a pipeline's webhook URL in the OS keyring (only there).
+func (f *Finder) StoreNotifyURL(ctx context.Context, pipeline string, u Secret) error {
+	err := f.Keyring.Set(ctx, NotifyAccount(pipeline), u.Reveal())
+	if errors.Is(err, ErrUnavailable) {
+		return fmt.Errorf("%w. Nothing was stored. Set %s in the environment the pipeline runs in instead", err, EnvNotifyURL)
+	}
+	return err
+}
+
+// DeleteNotifyURL removes a pipeline's webhook URL from the OS keyring; false when none
+// was there.
+func (f *Finder) DeleteNotifyURL(ctx context.Context, pipeline string) (bool, error) {
+	err := f.Keyring.Delete(ctx, NotifyAccount(pipeline))
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (e *wrapped) Error() string { return e.msg }
+func (e *wrapped) Unwrap() error { return e.err }

@@ -87,7 +87,8 @@ func RunPipeline(d *Deps) Tool {
 				"the call has a progress token; a cancelled call loads nothing, and what it read is kept: the next call goes on from "+
 				"there (restart: true discards it). Lists past Secoda's 10,000-resource cap are split into partitions by themselves; "+
 				"a result with status incomplete names what could not be read. Develop with max_pages, then run in full. On failure "+
-				"the result says why and what to do (a rejected key: ask the user to run `secoda-workbench secrets set`).", h),
+				"the result says why and what to do (a rejected key: ask the user to run `secoda-workbench secrets set`). It sends no "+
+				"[notify] message: those are for scheduled runs (`secoda-workbench deploy`).", h),
 		Handler: handle(func(ctx context.Context, req mcp.CallToolRequest, in RunPipelineIn) (RunPipelineOut, string, error) {
 			if err := pipeline.LimitMaxPages.CheckNumber("max_pages", in.MaxPages); err != nil {
 				return RunPipelineOut{}, "", err
@@ -109,6 +110,8 @@ func RunPipeline(d *Deps) Tool {
 				APIKey: found.Key.Reveal(), BaseURL: base, Resources: in.Resources, MaxPages: in.MaxPages,
 				FullRefresh: in.FullRefresh, Restart: in.Restart, Progress: prog.update, HTTPClient: d.HTTPClient, Logger: d.Logger,
 				DestinationPassword: password,
+				// [notify] is for the runs nobody watches; the agent and its user see this one's outcome.
+				NoNotify: true,
 			})
 			prog.done()
 			if errors.Is(err, context.Canceled) {

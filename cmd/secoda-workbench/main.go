@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -17,22 +18,75 @@ import (
 	"golang.org/x/term"
 
 	"github.com/secoda-workbench/secoda-workbench/internal/gctune"
+	"github.com/secoda-workbench/secoda-workbench/pipeline"
+	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/filesystem/bucket"
 	"github.com/secoda-workbench/secoda-workbench/secoda"
 	"github.com/secoda-workbench/secoda-workbench/secrets"
 )
 
-// Exit statuses: 0 success, 1 failure, 2 bad usage, as interface.md promises; and 3 for
-// a run that loaded what it could but knew parts of the workspace it could not read.
+// Exit statuses, as interface.md promises (0 success, 1 failure, 2 bad usage) and as a
+// scheduler acts on them. exitCodes is the one list: `--help`, the README's table and
+// the tests read it.
 const (
 	exitOK         = 0
 	exitFailure    = 1
 	exitUsage      = 2
 	exitIncomplete = 3
+	exitKey        = 4
+	exitInUse      = 5
+	exitUnchanged  = 6
+	exitStale      = 7
 )
+
+// exitCode is one exit status and what it means.
+type exitCode struct {
+	Code    int
+	Name    string
+	Meaning string
+}
+
+var exitCodes = []exitCode{
+	{exitOK, "loaded", "the run loaded, or found nothing new to load; every other command: it did what was asked"},
+	{exitFailure, "failed", "the run (or command) failed: the error, and the run's trace, say where and what to do; nothing half-done is visible"},
+	{exitUsage, "bad usage", "a flag or argument is wrong; nothing was done"},
+	{exitIncomplete, "incomplete", "the run loaded what it could, and names the parts of the workspace it could not read (Secoda's cap) and what to do"},
+	{exitKey, "key rejected", "Secoda refused the API key, or none was found: `secoda-workbench secrets status`"},
+	{exitInUse, "in use", "another run of the pipeline is going on, or another process holds the dataset: nothing was done; the next scheduled run goes on"},
+	{exitUnchanged, "nothing to load", "only with `run --detailed-exitcode`: the run found nothing new (without it, 0)"},
+	{exitStale, "stale", "`status --max-age`: the last complete load is older than asked, or there is none"},
+}
+
+// exitCodesText is the list for --help.
+func exitCodesText(codes ...int) string {
+	var b strings.Builder
+	b.WriteString("Exit status:\n")
+	for _, c := range exitCodes {
+		if len(codes) == 0 || slices.Contains(codes, c.Code) {
+			fmt.Fprintf(&b, "  %d  %s: %s\n", c.Code, c.Name, c.Meaning)
+		}
+	}
+	return b.String()
+}
+
+// exitCodesMarkdown is the README's table.
+func exitCodesMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| status | outcome | meaning |\n|---|---|---|\n")
+	for _, c := range exitCodes {
+		fmt.Fprintf(&b, "| %d | %s | %s |\n", c.Code, c.Name, c.Meaning)
+	}
+	return b.String()
+}
 
 // errIncomplete is a run that loaded, incompletely; its LoadInfo has said why.
 var errIncomplete = errors.New("the load is incomplete")
+
+// errUnchanged is a run that found nothing new, under --detailed-exitcode.
+var errUnchanged = errors.New("nothing new to load")
+
+// errStale is a status older than --max-age; the output has said so.
+var errStale = errors.New("the last complete load is too old")
 
 // app is what every command needs: the streams, the environment, the keyring and the
 // redactor every line of output passes through.
@@ -100,11 +154,28 @@ func run(ctx context.Context, args []string, a *app) int {
 		fmt.Fprintf(io.ErrOut, "error: %v\nRun `secoda-workbench --help` for the commands.\n", err)
 		return exitUsage
 	}
-	if errors.Is(err, errIncomplete) {
-		return exitIncomplete
-	}
-	if !errors.Is(err, errSilent) {
+	code := exitStatus(err)
+	if !errors.Is(err, errSilent) && code != exitIncomplete && code != exitUnchanged && code != exitStale {
 		fmt.Fprintf(io.ErrOut, "error: %v\n", err)
+	}
+	return code
+}
+
+// exitStatus is the status a command's error exits with.
+func exitStatus(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errIncomplete):
+		return exitIncomplete
+	case errors.Is(err, errUnchanged):
+		return exitUnchanged
+	case errors.Is(err, errStale):
+		return exitStale
+	case errors.Is(err, secoda.ErrKeyRejected) || errors.Is(err, secrets.ErrNoKey):
+		return exitKey
+	case errors.Is(err, dest.ErrInUse) || errors.Is(err, pipeline.ErrRunning):
+		return exitInUse
 	}
 	return exitFailure
 }

@@ -28,7 +28,8 @@ func newSecretsCmd(a *app) *cobra.Command {
 			"Windows Credential Manager, the Secret Service on Linux), keyed by the API host; the pipeline finds it\n" +
 			"there. SECODA_API_KEY, when set, wins. The key is never taken as an argument and never printed.\n" +
 			"With --destination the same commands keep a PostgreSQL destination's password, keyed by its URL;\n" +
-			"SECODA_DESTINATION_PASSWORD, when set, wins.",
+			"SECODA_DESTINATION_PASSWORD, when set, wins. With --notify, the [notify] webhook's URL, keyed by the pipeline;\n" +
+			"SECODA_NOTIFY_URL, when set, wins. Each variable may instead name a file: SECODA_API_KEY_FILE and so on.",
 	}
 	cmd.AddCommand(newSecretsSetCmd(a), newSecretsStatusCmd(a), newSecretsDeleteCmd(a))
 	return cmd
@@ -52,6 +53,7 @@ func newSecretsSetCmd(a *app) *cobra.Command {
 	var (
 		baseFlag                                 string
 		noVerify, insecure, fromDlt, destination bool
+		notifyURL                                bool
 	)
 	cmd := &cobra.Command{
 		Use:   "set",
@@ -68,6 +70,12 @@ func newSecretsSetCmd(a *app) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if notifyURL {
+				if fromDlt || insecure || baseFlag != "" || destination {
+					return usagef(cmd, "--notify takes only --no-verify: the webhook's URL goes to the OS keyring, for the project's pipeline")
+				}
+				return a.setNotifyURL(ctx, noVerify)
+			}
 			if destination {
 				if fromDlt || insecure || baseFlag != "" {
 					return usagef(cmd, "--destination takes only --no-verify: the password goes to the OS keyring, for the project's [destination] url")
@@ -127,6 +135,7 @@ func newSecretsSetCmd(a *app) *cobra.Command {
 	fl.BoolVar(&insecure, "insecure-storage", false, "store it in a plain-text file (mode 0600) instead of the keyring, for machines without one")
 	fl.BoolVar(&fromDlt, "from-dlt", false, "move the key from .dlt/secrets.toml into the keyring, and blank it there")
 	fl.BoolVar(&destination, "destination", false, "store the PostgreSQL destination's password (for [destination] url) instead of the API key")
+	fl.BoolVar(&notifyURL, "notify", false, "store the [notify] webhook's URL (it sends a test message first) instead of the API key")
 	return cmd
 }
 
@@ -278,17 +287,15 @@ func newSecretsStatusCmd(a *app) *cobra.Command {
 			}
 			rep := secrets.Inspect(cmd.Context(), a.finder(), hostOf(base), base, !noVerify, nil)
 			drep := a.inspectDestination(cmd.Context(), !noVerify)
+			nrep := a.inspectNotify(cmd.Context())
 			if asJSON {
 				enc := json.NewEncoder(a.io.Out)
 				enc.SetIndent("", "  ")
-				out := any(rep)
-				if drep != nil {
-					out = struct {
-						secrets.Report
-						Destination *secrets.PasswordReport `json:"destination"`
-					}{rep, drep}
-				}
-				if err := enc.Encode(out); err != nil {
+				if err := enc.Encode(struct {
+					secrets.Report
+					Destination *secrets.PasswordReport `json:"destination,omitempty"`
+					Notify      *notifyReport           `json:"notify,omitempty"`
+				}{rep, drep, nrep}); err != nil {
 					return err
 				}
 			} else {
@@ -296,8 +303,11 @@ func newSecretsStatusCmd(a *app) *cobra.Command {
 				if drep != nil {
 					writeDestinationStatus(a.io, drep)
 				}
+				if nrep != nil {
+					writeNotifyStatus(a.io, nrep)
+				}
 			}
-			if !rep.Found || (rep.Checked && !rep.Verified) || (drep != nil && drep.Checked && !drep.Connected) {
+			if !rep.Found || (rep.Checked && !rep.Verified) || (drep != nil && drep.Checked && !drep.Connected) || (nrep != nil && nrep.Problem != "") {
 				return errSilent
 			}
 			return nil
@@ -361,12 +371,19 @@ func newSecretsDeleteCmd(a *app) *cobra.Command {
 	var (
 		baseFlag    string
 		destination bool
+		notifyURL   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "delete",
 		Short: "Delete the stored key for the API host",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if notifyURL {
+				if destination || baseFlag != "" {
+					return usagef(cmd, "--notify takes no other flag")
+				}
+				return a.deleteNotifyURL(cmd.Context())
+			}
 			if destination {
 				plan, err := a.passwordPlan()
 				if err != nil {
@@ -411,6 +428,7 @@ func newSecretsDeleteCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&baseFlag, "base-url", "", "the API whose key to delete (default: the project's, or US)")
 	cmd.Flags().BoolVar(&destination, "destination", false, "delete the PostgreSQL destination's password instead")
+	cmd.Flags().BoolVar(&notifyURL, "notify", false, "delete the [notify] webhook's URL instead")
 	return cmd
 }
 

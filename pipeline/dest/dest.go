@@ -236,6 +236,8 @@ type Load struct {
 	RateLimited  int64
 	ServerErrors int64
 	RowsJSON     string
+	// Incomplete is a load whose run could not read parts of the workspace.
+	Incomplete bool
 }
 
 // Page asks Browse for rows Offset to Offset+Bounds.Rows of Table, sorted by Sort

@@ -69,18 +69,22 @@ func TableRows(ctx context.Context, q Queryer, dataset string) (map[string]int64
 }
 
 // Loads lists the last n loads of a dataset, newest first, with what each run met.
+// A load's run was incomplete when its trace, kept as JSON beside it (compact, or as
+// PostgreSQL's jsonb writes it back, with a space), says so; a string inside the trace
+// cannot match, its quotes being escaped.
 func Loads(ctx context.Context, q Queryer, dataset string, n int) ([]dest.Load, error) {
 	if ok, err := TableExists(ctx, q, dataset, "_dlt_loads"); err != nil || !ok {
 		return nil, err
 	}
-	runs := "(SELECT CAST(NULL AS VARCHAR) AS load_id, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS started_at, 0 AS records, 0 AS requests, 0 AS retries, 0 AS rate_limited, 0 AS server_errors, NULL AS rows)"
+	runs := "(SELECT CAST(NULL AS VARCHAR) AS load_id, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS started_at, 0 AS records, 0 AS requests, 0 AS retries, 0 AS rate_limited, 0 AS server_errors, NULL AS rows, NULL AS trace)"
 	if ok, err := TableExists(ctx, q, dataset, dest.RunsTable); err != nil {
 		return nil, err
 	} else if ok {
 		runs = Qualified(dataset, dest.RunsTable)
 	}
 	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT l.load_id, l.status, l.inserted_at, r.started_at, coalesce(r.records, 0), coalesce(r.requests, 0),
-		coalesce(r.retries, 0), coalesce(r.rate_limited, 0), coalesce(r.server_errors, 0), coalesce(CAST(r.rows AS VARCHAR), '{}')
+		coalesce(r.retries, 0), coalesce(r.rate_limited, 0), coalesce(r.server_errors, 0), coalesce(CAST(r.rows AS VARCHAR), '{}'),
+		coalesce(CAST(r.trace AS VARCHAR) LIKE '%%"outcome":"incomplete"%%' OR CAST(r.trace AS VARCHAR) LIKE '%%"outcome": "incomplete"%%', false)
 		FROM %s l LEFT JOIN %s r ON r.load_id = l.load_id ORDER BY l.inserted_at DESC LIMIT $1`, Qualified(dataset, "_dlt_loads"), runs), n)
 	if err != nil {
 		return nil, err
@@ -90,7 +94,7 @@ func Loads(ctx context.Context, q Queryer, dataset string, n int) ([]dest.Load, 
 	for rows.Next() {
 		var l dest.Load
 		var started sql.NullTime
-		if err := rows.Scan(&l.LoadID, &l.Status, &l.InsertedAt, &started, &l.Records, &l.Requests, &l.Retries, &l.RateLimited, &l.ServerErrors, &l.RowsJSON); err != nil {
+		if err := rows.Scan(&l.LoadID, &l.Status, &l.InsertedAt, &started, &l.Records, &l.Requests, &l.Retries, &l.RateLimited, &l.ServerErrors, &l.RowsJSON, &l.Incomplete); err != nil {
 			return nil, err
 		}
 		l.StartedAt = started.Time
