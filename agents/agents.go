@@ -87,6 +87,10 @@ var Skills = []Skill{
 		"Use to answer questions about the loaded Secoda catalog: find a resource, describe it, walk its lineage, "+
 			"report documentation coverage, then query deeper with SQL.",
 		"Find, describe and report on resources of the loaded catalog"),
+	skillOf("schedule-pipeline",
+		"Use to run the secoda-workbench pipeline unattended on a schedule (GitHub Actions, systemd, cron, Kubernetes): "+
+			"deploy, the secrets to set, failure notifications, and checking the first scheduled run.",
+		"Put the pipeline on a schedule, be told when it fails, and check the first run"),
 }
 
 func skillOf(name, description, summary string) Skill {

@@ -16,7 +16,7 @@ import (
 )
 
 // wantSkills are the workflows, by name; the skill files and commands follow them.
-var wantSkills = []string{"secoda-pipeline", "debug-pipeline", "adjust-endpoint", "validate-data", "explore-catalog"}
+var wantSkills = []string{"secoda-pipeline", "debug-pipeline", "adjust-endpoint", "validate-data", "explore-catalog", "schedule-pipeline"}
 
 // commands is how many entry commands init writes for an agent.
 func commands(a Agent) int {

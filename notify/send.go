@@ -106,10 +106,10 @@ const EventTest = "test"
 
 // Result is what sending did, as a run's trace keeps it.
 type Result struct {
-	Event    string  `json:"event"`
-	Format   string  `json:"format"`
+	Event    string  `json:"event" jsonschema:"why it was due: failure, incomplete or recovery"`
+	Format   string  `json:"format" jsonschema:"slack or json"`
 	Sent     bool    `json:"sent"`
-	Attempts int     `json:"attempts"`
+	Attempts int     `json:"attempts" jsonschema:"requests made, retries included"`
 	Status   int     `json:"status,omitempty" jsonschema:"the receiver's last HTTP status"`
 	Error    string  `json:"error,omitempty" jsonschema:"why it was not sent, never with the URL"`
 	Seconds  float64 `json:"seconds"`

@@ -585,6 +585,13 @@ func (t *Trace) Text() string {
 	for _, n := range t.Notes {
 		fmt.Fprintf(&b, "Note: %s\n", n)
 	}
+	if n := t.Notify; n != nil {
+		if n.Sent {
+			fmt.Fprintf(&b, "Notification (%s, %s): sent in %d attempt(s)\n", n.Event, n.Format, n.Attempts)
+		} else {
+			fmt.Fprintf(&b, "Notification (%s, %s): NOT SENT after %d attempt(s): %s\n", n.Event, n.Format, n.Attempts, n.Error)
+		}
+	}
 	fmt.Fprintf(&b, "Config %s, secoda-workbench %s", t.ConfigHash, t.Version)
 	if t.Options != "" {
 		fmt.Fprintf(&b, ", options %s", t.Options)

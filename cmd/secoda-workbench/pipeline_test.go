@@ -87,12 +87,12 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}
 	code, _, errOut = runCmd(context.Background(), map[string]string{"SECODA_API_URL": env["SECODA_API_URL"]}, "validate", "--check-connection")
-	if code != exitFailure || !strings.Contains(errOut, "SECODA_API_KEY") {
+	if code != exitKey || !strings.Contains(errOut, "SECODA_API_KEY") {
 		t.Fatalf("no key: exit %d, %s", code, errOut)
 	}
 	bad := map[string]string{"SECODA_API_URL": env["SECODA_API_URL"], "SECODA_API_KEY": "wrong-" + env["SECODA_API_KEY"]}
 	code, out, errOut = runCmd(context.Background(), bad, "validate", "--check-connection")
-	if code != exitFailure || !strings.Contains(errOut, "rejected") || strings.Contains(out+errOut, bad["SECODA_API_KEY"]) {
+	if code != exitKey || !strings.Contains(errOut, "rejected") || strings.Contains(out+errOut, bad["SECODA_API_KEY"]) {
 		t.Fatalf("a wrong key: exit %d, %s", code, errOut)
 	}
 	os.WriteFile(pipeline.ConfigFileName, []byte("[resources.documents]\n"), 0o644)

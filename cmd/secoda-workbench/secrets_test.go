@@ -31,7 +31,7 @@ func TestSecretsSetStatusRunDelete(t *testing.T) {
 	host := hostOf(ta.env["SECODA_API_URL"])
 
 	code, _, errOut := ta.run(ctx, "run")
-	if code != exitFailure || !strings.Contains(errOut, "secoda-workbench secrets set") {
+	if code != exitKey || !strings.Contains(errOut, "secoda-workbench secrets set") {
 		t.Fatalf("run with no key: exit %d, %s", code, errOut)
 	}
 	ta.stdin = key + "\n"

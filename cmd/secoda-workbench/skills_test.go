@@ -190,7 +190,7 @@ func TestSkillSQLRunsOnTheDemoDataset(t *testing.T) {
 
 // skillNames are the workflows init installs, each a skill and, where the agent has
 // them, an entry command.
-var skillNames = []string{"secoda-pipeline", "debug-pipeline", "adjust-endpoint", "validate-data", "explore-catalog"}
+var skillNames = []string{"secoda-pipeline", "debug-pipeline", "adjust-endpoint", "validate-data", "explore-catalog", "schedule-pipeline"}
 
 func TestInitInstallsSkillsAndCommands(t *testing.T) {
 	for _, a := range agents.Agents {
