@@ -264,8 +264,13 @@ func TestAnIncompleteRunExitsThree(t *testing.T) {
 	}
 	code, out, _ = runCmd(context.Background(), nil, "status", "--json")
 	var rep pipeline.View
-	if code != exitOK || json.Unmarshal([]byte(out), &rep) != nil || rep.Health == nil || len(rep.Incomplete["resource_catalog"]) != 1 || rep.Partitions["resource_catalog"] < 3 {
+	if code != exitOK || json.Unmarshal([]byte(out), &rep) != nil || rep.Health == nil || len(rep.Incomplete["resource_catalog"]) != 1 || rep.Partitions["resource_catalog"] < 3 ||
+		len(rep.Loads) != 1 || rep.Loads[0].Status != pipeline.OutcomeIncomplete {
 		t.Fatalf("status --json: exit %d, %s", code, out)
+	}
+	// An incomplete load is no complete one: a freshness check counts none.
+	if code, out, _ = runCmd(context.Background(), nil, "status", "--max-age", "24h"); code != exitStale || !strings.Contains(out, "STALE: none of the last 1 loads is complete") {
+		t.Fatalf("status --max-age after an incomplete load: exit %d\n%s", code, out)
 	}
 }
 
