@@ -216,7 +216,13 @@ func TestExitCodesForSchedulers(t *testing.T) {
 	unpaced(t)
 	withNotify(t, "[notify]\nretries = 0\n")
 	hook := newWebhook(t, http.StatusOK)
+	if _, out, _ := runCmd(context.Background(), env, "validate"); !strings.Contains(out, "notify: slack on failure, incomplete; no webhook URL") {
+		t.Fatalf("validate without a webhook URL:\n%s", out)
+	}
 	env["SECODA_NOTIFY_URL"] = hook.url()
+	if _, out, _ := runCmd(context.Background(), env, "validate"); !strings.Contains(out, "the webhook URL is in the SECODA_NOTIFY_URL environment variable") || strings.Contains(out, hook.token) {
+		t.Fatalf("validate with a webhook URL:\n%s", out)
+	}
 	key := env["SECODA_API_KEY"]
 
 	delete(env, "SECODA_API_KEY")
@@ -284,4 +290,76 @@ func TestExitCodesForSchedulers(t *testing.T) {
 	if code, _, _ := runCmd(context.Background(), env, "run", "--log-format", "yaml"); code != exitUsage {
 		t.Errorf("--log-format yaml: exit %d", code)
 	}
+}
+
+// TestTheWebhookURLIsKeptLikeAKey: secrets set --notify sends a test message, then keeps
+// the URL in the keyring (never in a file or an output); status says where it is; a run
+// finds it there; delete removes it. A receiver that refuses the test keeps nothing.
+func TestTheWebhookURLIsKeptLikeAKey(t *testing.T) {
+	dir := inProject(t)
+	env := simEnv(t)
+	unpaced(t)
+	hook := newWebhook(t, http.StatusOK)
+	var all strings.Builder
+	ta := &testApp{store: &secretstest.MemStore{}, env: env}
+	run := ta.recording(t, &all)
+
+	ta.stdin = hook.url() + "\n"
+	if code, _, errOut := run("secrets", "set", "--notify"); code != exitFailure || !strings.Contains(errOut, "has no [notify] section") {
+		t.Fatalf("without [notify]: exit %d, %s", code, errOut)
+	}
+	withNotify(t, "[notify]\nformat = \"slack\"\n")
+	ta.stdin = "http://203.0.113.7/hooks/x\n"
+	if code, _, errOut := run("secrets", "set", "--notify"); code != exitFailure || !strings.Contains(errOut, "use https") {
+		t.Fatalf("an http URL to another machine: exit %d, %s", code, errOut)
+	}
+	ta.stdin = hook.srv.URL + "/services/not-the-token\n"
+	if code, _, errOut := run("secrets", "set", "--notify"); code != exitFailure || !strings.Contains(errOut, "answered 404") || !strings.Contains(errOut, "nothing was stored") {
+		t.Fatalf("a URL the receiver refuses: exit %d, %s", code, errOut)
+	}
+	ta.stdin = hook.url() + "\n"
+	code, out, errOut := run("secrets", "set", "--notify")
+	if code != exitOK || !strings.Contains(out, "Stored the webhook URL for the notifications of secoda_pipeline in the OS keyring") {
+		t.Fatalf("set --notify: exit %d, %s %s", code, out, errOut)
+	}
+	var test struct{ Text string }
+	if got := hook.received(); len(got) != 2 || json.Unmarshal([]byte(got[1]), &test) != nil || !strings.Contains(test.Text, "will arrive here") {
+		t.Fatalf("the test message: %v", got)
+	}
+	code, out, _ = run("secrets", "status", "--no-verify")
+	if code != exitOK || !strings.Contains(out, "Webhook URL for the notifications of secoda_pipeline: found in the OS keyring, fingerprint sha256:") {
+		t.Fatalf("status: exit %d\n%s", code, out)
+	}
+	delete(env, "SECODA_API_KEY") // a run that cannot start still tells, with the kept URL
+	run("run", "--resources", "collection")
+	if got := hook.received(); len(got) != 3 || !strings.Contains(got[2], "no Secoda API key") {
+		t.Fatalf("a failed run's message through the kept URL: %v", got)
+	}
+	if code, out, _ = run("secrets", "delete", "--notify"); code != exitOK || !strings.Contains(out, "Deleted the webhook URL of secoda_pipeline") {
+		t.Fatalf("delete: exit %d, %s", code, out)
+	}
+	if code, out, _ = run("secrets", "status", "--no-verify"); code != exitFailure || !strings.Contains(out, "No webhook URL for the notifications of secoda_pipeline") {
+		t.Fatalf("status after delete: exit %d\n%s", code, out)
+	}
+	if strings.Contains(all.String(), hook.token) {
+		t.Fatal("the webhook's URL is in an output")
+	}
+	for _, f := range filetreeFiles(t, dir) {
+		if b, _ := os.ReadFile(f); strings.Contains(string(b), hook.token) {
+			t.Fatalf("the webhook's URL is in %s", f)
+		}
+	}
+}
+
+// filetreeFiles lists the regular files under dir.
+func filetreeFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			out = append(out, path)
+		}
+		return nil
+	})
+	return out
 }

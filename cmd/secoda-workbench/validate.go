@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/secoda-workbench/secoda-workbench/notify"
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/postgres"
@@ -32,6 +34,21 @@ func newValidateCmd(a *app) *cobra.Command {
 					cursor = "incremental on " + r.Cursor
 				}
 				fmt.Fprintf(io.Out, "  %-20s %s, %s, %s\n", r.Name, r.Endpoint.Path, r.Disposition, cursor)
+			}
+			if n := plan.Notify; n != nil {
+				var on []string
+				for _, e := range notify.Events {
+					if n.On[e] {
+						on = append(on, e)
+					}
+				}
+				fmt.Fprintf(io.Out, "  notify: %s on %s", n.Format, strings.Join(on, ", "))
+				if found, err := a.finder().FindNotifyURL(cmd.Context(), plan.PipelineName); err != nil {
+					fmt.Fprintf(io.Out, "; %v\n", err)
+				} else {
+					a.redactor.Add(found.Key.Reveal())
+					fmt.Fprintf(io.Out, "; the webhook URL is in %s\n", found.Where)
+				}
 			}
 			if !check {
 				return nil
