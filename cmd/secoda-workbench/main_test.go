@@ -121,6 +121,7 @@ func TestReadmeGeneratedSections(t *testing.T) {
 		{"<!-- endpoints:begin (generated: secoda-workbench endpoints --markdown) -->\n", "<!-- endpoints:end -->", endpoints},
 		{"<!-- tools:begin (generated from the tool definitions in tools/) -->\n", "<!-- tools:end -->", tools.Reference(tools.All(&tools.Deps{}))},
 		{"<!-- limits:begin (generated from pipeline.Limits) -->\n", "<!-- limits:end -->", pipeline.LimitsMarkdown()},
+		{"<!-- exitcodes:begin (generated from exitCodes in cmd/secoda-workbench/main.go) -->\n", "<!-- exitcodes:end -->", exitCodesMarkdown()},
 	}
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
