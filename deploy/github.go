@@ -172,14 +172,14 @@ func (b *builder) workflow(rel string) string {
 	line("          go-version: %s", yamlString(goMinor()))
 	line("          cache: false")
 	if b.version != latest {
-		line("      - name: Cache the secoda-workbench binary")
+		line("      - name: %s", yamlString("Cache the secoda-workbench binary"))
 		line("        id: binary")
 		line("        uses: %s", actionCache)
 		line("        with:")
 		line("          path: ~/go/bin/secoda-workbench")
 		line("          key: %s", yamlString("secoda-workbench-"+b.version+"-${{ runner.os }}-${{ runner.arch }}"))
 	}
-	line("      - name: Install secoda-workbench %s", b.version)
+	line("      - name: %s", yamlString("Install secoda-workbench "+b.version))
 	if b.version != latest {
 		line("        if: steps.binary.outputs.cache-hit != 'true'")
 	}
@@ -187,7 +187,7 @@ func (b *builder) workflow(rel string) string {
 	line("          CGO_ENABLED: \"1\" # DuckDB is C++: ubuntu-latest has the compilers")
 	line("          GOTOOLCHAIN: auto # a newer Go, if the release needs one")
 	line("        run: go install %s@%s", ModulePath, b.version)
-	line("      - name: Restore the work folder (an interrupted run's data, the traces)")
+	line("      - name: %s", yamlString("Restore the work folder (an interrupted run's data, the traces)"))
 	line("        uses: %s", actionRestore)
 	line("        with:")
 	b.cachePaths(line, work)
@@ -200,20 +200,20 @@ func (b *builder) workflow(rel string) string {
 			if region == "" {
 				region = "${{ vars.AWS_REGION }}"
 			}
-			line("      - name: AWS credentials (OpenID Connect)")
+			line("      - name: %s", yamlString("AWS credentials (OpenID Connect)"))
 			line("        uses: %s", actionAWS)
 			line("        with:")
 			line("          role-to-assume: ${{ vars.AWS_ROLE_ARN }}")
 			line("          aws-region: %s", yamlString(region))
 		case bucket.GCS:
-			line("      - name: Google Cloud credentials (Workload Identity Federation)")
+			line("      - name: %s", yamlString("Google Cloud credentials (Workload Identity Federation)"))
 			line("        uses: %s", actionGoogleCloud)
 			line("        with:")
 			line("          workload_identity_provider: ${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}")
 			line("          service_account: ${{ vars.GCP_SERVICE_ACCOUNT }}")
 		}
 	}
-	line("      - name: Load")
+	line("      - name: %s", yamlString("Load"))
 	line("        # Exit status: 0 loaded (or nothing new), 1 failed, 2 bad usage, 3 loaded but incomplete,")
 	line("        # 4 the key rejected or missing, 5 in use: all but 0 fail the job.")
 	line("        env:")
@@ -226,13 +226,13 @@ func (b *builder) workflow(rel string) string {
 		}
 	}
 	line("        run: secoda-workbench %s", strings.Join(runArgs, " "))
-	line("      - name: Save the work folder")
+	line("      - name: %s", yamlString("Save the work folder"))
 	line("        if: always()")
 	line("        uses: %s", actionSave)
 	line("        with:")
 	b.cachePaths(line, work)
 	line("          key: %s", yamlString(b.name+"-work-${{ github.run_id }}-${{ github.run_attempt }}"))
-	line("      - name: Upload the run's traces (redacted: no secret is in them)")
+	line("      - name: %s", yamlString("Upload the run's traces (redacted: no secret is in them)"))
 	line("        if: always()")
 	line("        uses: %s", actionUpload)
 	line("        with:")

@@ -214,9 +214,8 @@ func (s *Schedule) OnCalendar() []string {
 }
 
 // Next is the first time after t the schedule fires, in t's location (UTC for the
-// schedulers that run in UTC); the zero time when it fires in no day of the next
-// eight years (a February 29 on a Monday fires every 28 years at worst: no schedule
-// that passes ParseSchedule gets there without firing).
+// schedulers that run in UTC). Eight years hold a run of every schedule ParseSchedule
+// takes: the sparsest, a February 29, may wait eight (from 2096 to 2104).
 func (s *Schedule) Next(t time.Time) time.Time {
 	t = t.Truncate(time.Minute).Add(time.Minute)
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
@@ -337,10 +336,9 @@ func calendarField(set uint64, lo, hi int) string {
 	if set == all {
 		return "*"
 	}
+	// Always bounded: systemd 252 misreads an open repetition ("01/7") where it carries
+	// into the next hour or day (from 23:59, *:01/7 fires first at 00:08).
 	if first, last, step, ok := progression(set); ok {
-		if last+step > hi {
-			return fmt.Sprintf("%02d/%d", first, step)
-		}
 		return fmt.Sprintf("%02d..%02d/%d", first, last, step)
 	}
 	var parts []string

@@ -34,18 +34,23 @@ func underHome(p string) bool {
 	return false
 }
 
-// unitPath writes a path as a unit file's setting takes it: % doubled (a specifier
-// otherwise), and quoted when it holds a space.
-func unitPath(p string) string {
-	p = strings.ReplaceAll(p, "%", "%%")
+// unitPath writes a path as a unit file's single-path setting takes it
+// (WorkingDirectory=): % doubled, a specifier otherwise.
+func unitPath(p string) string { return strings.ReplaceAll(p, "%", "%%") }
+
+// unitListPath writes a path in a setting that takes a list (ReadWritePaths=,
+// BindPaths=) or a command line: quoted when it holds a space.
+func unitListPath(p string) string {
+	p = unitPath(p)
 	if strings.ContainsAny(p, " \t") {
 		return `"` + p + `"`
 	}
 	return p
 }
 
-// execPath is a path in ExecStart=, where $ also expands.
-func execPath(p string) string { return strings.ReplaceAll(unitPath(p), "$", "$$") }
+// execPath is the executable's path in ExecStart=: quoted with a space in it; systemd
+// expands no $ in it (only in the arguments), so a $ stays as it is.
+func execPath(p string) string { return unitListPath(p) }
 
 func (b *builder) binary() string {
 	if b.o.Binary != "" {
@@ -185,16 +190,16 @@ func (b *builder) serviceUnit(bin, u string) string {
 	line("# Hardening: the run reads the network and writes the project folder, and nothing else.")
 	line("NoNewPrivileges=yes")
 	line("ProtectSystem=strict")
-	line("ReadWritePaths=%s", unitPath(p.Dir))
+	line("ReadWritePaths=%s", unitListPath(p.Dir))
 	// ProtectHome= would hide a project (or binary) in a home folder: an empty /home
 	// instead, with just those bound back in.
 	if underHome(p.Dir) || underHome(bin) {
 		line("ProtectHome=tmpfs")
 		if underHome(p.Dir) {
-			line("BindPaths=%s", unitPath(p.Dir))
+			line("BindPaths=%s", unitListPath(p.Dir))
 		}
 		if underHome(bin) {
-			line("BindReadOnlyPaths=%s", unitPath(filepath.Dir(bin)))
+			line("BindReadOnlyPaths=%s", unitListPath(filepath.Dir(bin)))
 		}
 	} else {
 		line("ProtectHome=yes")
