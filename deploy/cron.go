@@ -63,7 +63,8 @@ func (b *builder) cron(d *Deployment) error {
 	line("# Schedule %s, in this machine's time zone (cron's). The run reads its secrets from files", b.scheduleText())
 	line("# under %s that only you read (the _FILE variables), never from this line.", b.secretDir())
 	line("# Log: %s, one JSON event a line, moved to cron.log.1 once past 10 MiB: the two hold", cronLog)
-	line("# about 20 MiB at most. The pipeline's own lock keeps two runs from overlapping (the second exits 5).")
+	line("# about 20 MiB at most. The pipeline's own lock keeps two runs from overlapping (the second exits 5);")
+	line("# timeout stops a run after %s (exit 124), where coreutils has it.", systemdDuration(b.timeout))
 	line("# A failed or incomplete run (any exit status but 0) is also told to syslog (logger -t %s) and to", b.name)
 	line("# cron's mail.")
 	line("%s %s", b.o.Schedule.Cron(), command)
@@ -104,8 +105,11 @@ func (b *builder) cronCommand(bin string) string {
 	for _, s := range b.secrets {
 		env = append(env, fmt.Sprintf(`%s%s="%s/%s"`, s.Env, secrets.FileSuffix, b.secretDir(), s.Credential()))
 	}
-	run := strings.Join(append(append(env, shellQuote(bin)), runArgs...), " ")
+	// coreutils' timeout bounds the run where there is one (Linux); SIGTERM first, which
+	// the run stops on keeping what it read, then SIGKILL a minute later.
+	limit := fmt.Sprintf(`t=; command -v timeout >/dev/null && t="timeout -k 60 %d";`, int(b.timeout.Seconds()))
+	run := strings.Join(append(append(env, "$t", shellQuote(bin)), runArgs...), " ")
 	failed := fmt.Sprintf(`m="%s: the run failed with exit status $s; see $PWD/%s"; logger -t %s "$m" 2>/dev/null; echo "$m"`, b.name, cronLog, b.name)
-	return fmt.Sprintf(`cd %s && mkdir -p %s && { find %s -size +%d -exec mv -f {} %s.1 \; 2>/dev/null; %s >>%s 2>&1 || { s=$?; %s; }; }`,
-		shellQuote(b.plan.Dir), pipeline.WorkDirName, cronLog, logRotateBlocks, cronLog, run, cronLog, failed)
+	return fmt.Sprintf(`cd %s && mkdir -p %s && { find %s -size +%d -exec mv -f {} %s.1 \; 2>/dev/null; %s %s >>%s 2>&1 || { s=$?; %s; }; }`,
+		shellQuote(b.plan.Dir), pipeline.WorkDirName, cronLog, logRotateBlocks, cronLog, limit, run, cronLog, failed)
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/robfig/cron/v3"
 
@@ -120,6 +121,27 @@ func TestCrontabCommandRuns(t *testing.T) {
 				t.Errorf("exit %d: the command printed (for cron's mail) %q", status, out)
 			}
 		})
+	}
+}
+
+// TestCrontabCommandStopsAHungRun: a run past --timeout is stopped, and told as failed.
+func TestCrontabCommandStopsAHungRun(t *testing.T) {
+	if _, err := exec.LookPath("timeout"); err != nil {
+		t.Skip("no coreutils timeout here: the entry runs without a bound")
+	}
+	bin := filepath.Join(t.TempDir(), "secoda-workbench")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\nexec sleep 30\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	d := deployment(t, planIn(t, dir, "duckdb"), Options{Target: Cron, Binary: bin, Timeout: time.Second})
+	line, _ := entry(t, files(t, d)[CronDir+"/"+d.Name+".crontab"])
+	cmd := exec.Command("/bin/sh", "-c", strings.Join(strings.Fields(line)[5:], " "))
+	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=/usr/bin:/bin"}
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "the run failed with exit status 124") || time.Since(start) > 20*time.Second {
+		t.Fatalf("a hung run: %v after %s\n%s", err, time.Since(start), out)
 	}
 }
 
