@@ -91,7 +91,7 @@ func (b *builder) github(d *Deployment) error {
 		case bucket.S3:
 			steps = append(steps, "Let the workflow assume an AWS role through OpenID Connect: create the role (trusting token.actions.githubusercontent.com for this repository) "+
 				"with access to "+b.plan.Bucket.Location.String()+", then `gh variable set AWS_ROLE_ARN --body arn:aws:iam::ACCOUNT:role/ROLE`"+
-				b.awsRegionStep()+". (Static keys instead: set aws_access_key_id in [destination] and `gh secret set SECODA_DESTINATION_PASSWORD` with its secret key, and remove the AWS step.)")
+				b.awsRegionStep()+". (A static key instead: set aws_access_key_id in [destination], run deploy again, and `gh secret set SECODA_DESTINATION_PASSWORD` with its secret key.)")
 		case bucket.GCS:
 			steps = append(steps, "Let the workflow act as a Google service account through Workload Identity Federation: create a pool and provider for GitHub, "+
 				"grant the service account access to "+b.plan.Bucket.Location.String()+", then `gh variable set GCP_WORKLOAD_IDENTITY_PROVIDER --body projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER` "+

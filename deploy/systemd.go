@@ -92,7 +92,7 @@ func (b *builder) systemd(d *Deployment) error {
 	dir := credstore + "/" + b.name
 	var creds []string
 	for _, s := range b.secrets {
-		creds = append(creds, fmt.Sprintf("`systemd-ask-password -n '%s:' | sudo systemd-creds encrypt --name=%s - %s/%s`", s.What, s.Credential(), dir, s.Credential()))
+		creds = append(creds, fmt.Sprintf("`systemd-ask-password -n %s | sudo systemd-creds encrypt --name=%s - %s/%s`", shellQuote(s.What+":"), s.Credential(), dir, s.Credential()))
 	}
 	steps = append(steps, fmt.Sprintf("Encrypt the secrets as the unit's credentials (systemd 250 or later; the file it reads is useless on another machine): `sudo install -d -m 0700 %s`, then %s. "+
 		"Without systemd-creds, put each in a root-only file (`sudo install -d -m 0700 /etc/credstore/%s`, then write /etc/credstore/%s/NAME with mode 0600) "+
@@ -138,12 +138,12 @@ func (b *builder) machineChainStep(c *cloudChain, who string, hiddenHome bool) s
 }
 
 // credOrFile is where a machine's run finds a secret: the unit's credential, or the
-// file its _FILE variable names.
+// file its _FILE variable names, which deploy writes in once the config takes it.
 func credOrFile(b *builder, env string) string {
 	if b.o.Target == Systemd {
-		return "the credential " + secrets.CredentialNames[env]
+		return "the credential " + secrets.CredentialNames[env] + " (run deploy again then: the unit loads it)"
 	}
-	return env + secrets.FileSuffix
+	return "the file " + env + secrets.FileSuffix + " names (run deploy again then: the entry names it)"
 }
 
 // systemdDuration writes a duration as a unit's time span: 2h, 90min, 45s.
@@ -166,7 +166,7 @@ func (b *builder) serviceUnit(bin, u string) string {
 	line("# One run of the Secoda pipeline %s in %s: written by `secoda-workbench deploy systemd`.", p.PipelineName, p.Dir)
 	line("# %s.timer starts it. It holds no secret: the run reads them from the unit's credentials.", b.name)
 	line("[Unit]")
-	line("Description=secoda-workbench: load the Secoda workspace (%s)", p.PipelineName)
+	line("Description=secoda-workbench: load the Secoda workspace (%s)", unitPath(p.PipelineName))
 	line("Documentation=https://%s", strings.TrimSuffix(ModulePath, "/cmd/secoda-workbench"))
 	line("Wants=network-online.target")
 	line("After=network-online.target")
@@ -234,7 +234,7 @@ func (b *builder) timerUnit() string {
 	line := func(format string, a ...any) { fmt.Fprintf(&w, format+"\n", a...) }
 	line("# When the Secoda pipeline %s runs: written by `secoda-workbench deploy systemd`.", b.plan.PipelineName)
 	line("[Unit]")
-	line("Description=secoda-workbench: load the Secoda workspace (%s) on schedule %s, UTC", b.plan.PipelineName, strings.ReplaceAll(b.scheduleText(), "%", "%%"))
+	line("Description=secoda-workbench: load the Secoda workspace (%s) on schedule %s, UTC", unitPath(b.plan.PipelineName), unitPath(b.scheduleText()))
 	line("")
 	line("[Timer]")
 	line("# The cron schedule %s, in UTC.", b.o.Schedule.Cron())
