@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secoda-workbench/secoda-workbench/agents"
+	"github.com/secoda-workbench/secoda-workbench/internal/changeset"
 )
 
 func newInitCmd(a *app) *cobra.Command {
@@ -58,7 +59,7 @@ func newInitCmd(a *app) *cobra.Command {
 					}
 				}
 				for _, c := range changes {
-					fmt.Fprintf(a.io.ErrOut, "would leave %s %s\n", c.Path, statusText(c))
+					fmt.Fprintf(a.io.ErrOut, "would leave %s %s\n", c.Path, changeset.StatusText(c))
 				}
 				if len(refused) > 0 {
 					return fmt.Errorf("init would refuse:\n  %s", strings.Join(refused, "\n  "))
@@ -91,18 +92,6 @@ func newInitCmd(a *app) *cobra.Command {
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print what would change, as a diff, and write nothing")
 	cmd.Flags().BoolVar(&force, "force", false, "replace init's own files and blocks even where they were edited by hand")
 	return cmd
-}
-
-func statusText(c agents.Change) string {
-	switch c.Status {
-	case agents.Created:
-		return "to be created"
-	case agents.Updated:
-		return "to be updated"
-	case agents.Refused:
-		return "as it is (refused: " + c.Err.Error() + ")"
-	}
-	return "unchanged"
 }
 
 // chooseAgent takes --agent, or the one agent the project (or home) shows, or asks.

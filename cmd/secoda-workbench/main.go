@@ -234,6 +234,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newSecretsCmd(a),
 		newServeCmd(a),
 		newInitCmd(a),
+		newDeployCmd(a),
 		newShowCmd(a),
 	)
 	return root

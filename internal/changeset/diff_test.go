@@ -1,4 +1,4 @@
-package agents
+package changeset
 
 import (
 	"fmt"
