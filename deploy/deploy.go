@@ -535,7 +535,7 @@ func (b *builder) scheduleText() string {
 
 // monitorStep is the last step of every target: watch the loads' age.
 func (b *builder) monitorStep() string {
-	return "Monitor: `secoda-workbench status --max-age 24h` exits non-zero when the last complete load is older than that; " +
+	return "Monitor: `secoda-workbench status --max-age 24h` exits 7 when the last complete load is older than that (or there is none); " +
 		"run it from your monitoring (where the config and the destination are reachable) and alert on failure."
 }
 
