@@ -91,6 +91,17 @@ var limitExamples = map[string]func(value string) (config, key string){
 	"resources.<table>.params.<name>": func(v string) (string, string) {
 		return "[resources.team]\nparams = { include_archived = " + v + " }\n", "resources.team.params.include_archived"
 	},
+	"notify.format":          notifyExample("format"),
+	"notify.timeout_seconds": notifyExample("timeout_seconds"),
+	"notify.retries":         notifyExample("retries"),
+	"notify.on": func(v string) (string, string) {
+		n, _ := strconv.Atoi(v)
+		events := make([]string, n)
+		for i := range events {
+			events[i] = strconv.Quote([]string{"failure", "incomplete", "recovery"}[i%3])
+		}
+		return "[notify]\non = [" + strings.Join(events, ", ") + "]\n[resources.tag]\n", "notify.on"
+	},
 	"resources.<table>.page_cap":          resourceExample("document", "page_cap"),
 	"resources.<table>.schema_contract":   resourceExample("document", "schema_contract"),
 	"resources.<table>.max_table_nesting": resourceExample("document", "max_table_nesting"),
@@ -102,6 +113,12 @@ var notInTheConfig = map[string]bool{ConfigFileName: true, LimitMaxPages.Key: tr
 func sourceExample(key string) func(string) (string, string) {
 	return func(v string) (string, string) {
 		return "[source]\n" + key + " = " + v + "\n[resources.tag]\n", "source." + key
+	}
+}
+
+func notifyExample(key string) func(string) (string, string) {
+	return func(v string) (string, string) {
+		return "[notify]\n" + key + " = " + v + "\n[resources.tag]\n", "notify." + key
 	}
 }
 
