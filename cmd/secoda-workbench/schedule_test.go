@@ -253,11 +253,14 @@ func TestExitCodesForSchedulers(t *testing.T) {
 		t.Fatalf("--no-notify sent %d", len(hook.received())-1)
 	}
 
-	dead := httptest.NewServer(http.NotFoundHandler())
-	dead.Close()
-	failing := map[string]string{"SECODA_API_KEY": key, "SECODA_API_URL": dead.URL + "/api/v1", "SECODA_NOTIFY_URL": hook.url()}
-	if code, _, errOut = runCmd(context.Background(), failing, "run", "--resources", "collection", "--no-notify"); code != exitFailure {
-		t.Fatalf("Secoda unreachable: exit %d, %s", code, errOut)
+	webApp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { // the web app, not the API
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<!doctype html><title>Secoda</title>")
+	}))
+	t.Cleanup(webApp.Close)
+	failing := map[string]string{"SECODA_API_KEY": key, "SECODA_API_URL": webApp.URL + "/api/v1", "SECODA_NOTIFY_URL": hook.url()}
+	if code, _, errOut = runCmd(context.Background(), failing, "run", "--resources", "collection", "--no-notify"); code != exitFailure || !strings.Contains(errOut, "not the web app") {
+		t.Fatalf("a base URL that is not the API: exit %d, %s", code, errOut)
 	}
 
 	if code, out, _ := runCmd(context.Background(), env, "status", "--max-age", "24h"); code != exitStale || !strings.Contains(out, "STALE: nothing has been loaded yet") {
