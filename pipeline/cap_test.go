@@ -4,13 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/secoda-workbench/secoda-workbench/internal/pgtest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline"
-	"github.com/secoda-workbench/secoda-workbench/pipeline/dest"
 	"github.com/secoda-workbench/secoda-workbench/pipeline/partition"
 	"github.com/secoda-workbench/secoda-workbench/secoda/simulator"
 )
@@ -333,31 +330,5 @@ func TestALowerCapReachedLaterIsFound(t *testing.T) {
 	sameIDs(t, "resource_catalog", loadedIDs(t, p, "resource_catalog"), walk(p, "resource_catalog", nil))
 	if ci := catalogInfo(t, info); ci.Partitions < 2 || !strings.Contains(strings.Join(info.Notes, "\n"), "taking 150 as Secoda's cap") {
 		t.Fatalf("%d partitions, notes %v", ci.Partitions, info.Notes)
-	}
-}
-
-// TestAnIncompleteLoadIsListedSo: PostgreSQL keeps the run's trace as jsonb, which it
-// writes back with a space after each colon; the loads list still marks an incomplete
-// run's load incomplete, and a complete one loaded: what `status --max-age` looks for.
-// (DuckDB's and the Parquet files' compact JSON: TestAnIncompleteRunExitsThree, cmd.)
-func TestAnIncompleteLoadIsListedSo(t *testing.T) {
-	on := targets[slices.IndexFunc(targets, func(on target) bool { return on.kind == dest.Postgres && on.store == "" })]
-	on.pg = pgtest.Database(t)
-	const cap = 500 // the medium workspace has a table wider than twice that (TestAnUnsplittablePartitionIsIncomplete)
-	p := newProjectOn(t, on, simulator.Options{Size: simulator.Medium, Seed: 35, CatalogCap: cap}, "[resources.resource_catalog]\n[resources.collection]\n")
-	config := readFile(t, p.plan.File)
-	p.writeConfig(t, strings.Replace(config, "rate_limit = 0\n", fmt.Sprintf("rate_limit = 0\ncatalog_cap = %d\n", cap), 1))
-	if info := p.run(t, pipeline.RunOptions{Resources: []string{"resource_catalog"}}); info.Status() != "incomplete" {
-		t.Fatalf("under a cap of %d the medium workspace loaded %s", cap, info.Status())
-	}
-	if info := p.run(t, pipeline.RunOptions{Resources: []string{"collection"}}); info.Status() != "loaded" {
-		t.Fatalf("the collections: %s", info.Status())
-	}
-	v, err := pipeline.ReadView(t.Context(), p.plan, p.dest(), p.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(v.Loads) != 2 || v.Loads[0].Status != "loaded" || v.Loads[1].Status != pipeline.OutcomeIncomplete {
-		t.Fatalf("loads %+v", v.Loads)
 	}
 }

@@ -194,3 +194,43 @@ func TestAnswersAreBoundedInTheServer(t *testing.T) {
 		t.Fatalf("duplicate names: %+v %v", res, err)
 	}
 }
+
+// TestLoadsTellAnIncompleteRun: the loads list reads a run's outcome from its trace,
+// which PostgreSQL keeps as jsonb and writes back with a space after each colon; an
+// error message quoting the words (its quotes escaped) does not count.
+func TestLoadsTellAnIncompleteRun(t *testing.T) {
+	db := pgtest.Database(t)
+	ctx := context.Background()
+	conn, err := pgtest.Connect(ctx, db.URL, db.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, q := range []string{
+		"CREATE SCHEMA secoda_data",
+		"CREATE TABLE secoda_data._dlt_loads (load_id varchar(64) NOT NULL, schema_name text, status bigint NOT NULL, inserted_at timestamptz NOT NULL, schema_version_hash text)",
+		`CREATE TABLE secoda_data._workbench_runs (load_id text NOT NULL, pipeline_name text NOT NULL, started_at timestamptz, finished_at timestamptz,
+			records bigint, requests bigint, retries bigint, rate_limited bigint, server_errors bigint, rows jsonb, trace jsonb)`,
+		`INSERT INTO secoda_data._dlt_loads VALUES ('1.1', 's', 0, '2026-12-01 00:00:00+00', 'h'), ('2.2', 's', 0, '2026-12-01 01:00:00+00', 'h'),
+			('3.3', 's', 0, '2026-12-01 02:00:00+00', 'h'), ('4.4', 's', 0, '2026-12-01 03:00:00+00', 'h')`,
+		`INSERT INTO secoda_data._workbench_runs (load_id, pipeline_name, trace) VALUES
+			('1.1', 'p', '{"run_id":"1","outcome":"incomplete","steps":[]}'),
+			('2.2', 'p', '{"run_id":"2","outcome":"loaded","notes":["a note quoting \"outcome\":\"incomplete\""]}'),
+			('3.3', 'p', NULL)`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%v\n%s", err, q)
+		}
+	}
+	loads, err := postgres.New(db.URL, db.Password, "secoda_data").Loads(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, l := range loads {
+		got[l.LoadID] = l.Incomplete
+	}
+	if want := map[string]bool{"1.1": true, "2.2": false, "3.3": false, "4.4": false}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("incomplete by load: %v, want %v", got, want)
+	}
+}
