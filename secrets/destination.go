@@ -22,52 +22,78 @@ var ErrNoPassword = errors.New("no destination password")
 // FindPassword looks for a destination's password: SECODA_DESTINATION_PASSWORD (or its
 // file, or the unit's credential), then the OS keyring. There is no plain-text file for it.
 func (f *Finder) FindPassword(ctx context.Context, location string) (Found, error) {
-	if v, where, src, err := lookupEnv(f.Getenv, EnvDestinationPassword); err != nil || v != "" {
-		return Found{Key: NewSecret(v), Source: src, Host: location, Where: where}, err
+	return f.findKept(ctx, EnvDestinationPassword, DestinationAccount(location), location, false,
+		fmt.Sprintf("%s for %s in %s or the OS keyring", ErrNoPassword, location, EnvDestinationPassword), ErrNoPassword)
+}
+
+// StorePassword keeps a destination's password in the OS keyring (only there).
+func (f *Finder) StorePassword(ctx context.Context, location string, password Secret) error {
+	return f.storeKept(ctx, DestinationAccount(location), password,
+		fmt.Sprintf("Set %s in the environment the pipeline runs in instead (in a shell: `read -s %s && export %s`)",
+			EnvDestinationPassword, EnvDestinationPassword, EnvDestinationPassword))
+}
+
+// DeletePassword removes a destination's password from the OS keyring; false when none
+// was stored.
+func (f *Finder) DeletePassword(ctx context.Context, location string) (bool, error) {
+	return f.deleteKept(ctx, DestinationAccount(location))
+}
+
+// findKept looks for a secret other than the API key: variable env (or its file, or the
+// unit's credential, lookupEnv), then the OS keyring under account. Found nowhere, the
+// error is notFound's message (and why the keyring was skipped), wrapping sentinel.
+func (f *Finder) findKept(ctx context.Context, env, account, host string, trim bool, notFound string, sentinel error) (Found, error) {
+	if v, where, src, err := lookupEnv(f.Getenv, env); err != nil || v != "" {
+		if trim {
+			v = strings.TrimSpace(v)
+		}
+		return Found{Key: NewSecret(v), Source: src, Host: host, Where: where}, err
 	}
 	var keyringErr error
 	if f.Keyring != nil {
-		v, err := f.Keyring.Get(ctx, DestinationAccount(location))
+		v, err := f.Keyring.Get(ctx, account)
 		switch {
 		case err == nil && v != "":
-			return Found{Key: NewSecret(v), Source: FromKeyring, Host: location, Where: "the OS keyring"}, nil
+			return Found{Key: NewSecret(v), Source: FromKeyring, Host: host, Where: "the OS keyring"}, nil
 		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 			return Found{}, err
 		case err != nil && !errors.Is(err, ErrNotFound):
 			keyringErr = err
 		}
 	}
-	msg := fmt.Sprintf("%s for %s in %s or the OS keyring", ErrNoPassword, location, EnvDestinationPassword)
 	if keyringErr != nil {
-		msg += fmt.Sprintf(" (the OS keyring was not readable: %v)", keyringErr)
+		notFound += fmt.Sprintf(" (the OS keyring was not readable: %v)", keyringErr)
 	}
-	return Found{Keyring: keyringErr}, &noPasswordError{msg: msg}
+	return Found{Keyring: keyringErr}, &notKeptError{msg: notFound, err: sentinel}
 }
 
-type noPasswordError struct{ msg string }
-
-func (e *noPasswordError) Error() string { return e.msg }
-func (e *noPasswordError) Unwrap() error { return ErrNoPassword }
-
-// StorePassword keeps a destination's password in the OS keyring (only there).
-func (f *Finder) StorePassword(ctx context.Context, location string, password Secret) error {
-	err := f.Keyring.Set(ctx, DestinationAccount(location), password.Reveal())
+// storeKept keeps a secret in the OS keyring (only there); instead says what to do
+// where there is none.
+func (f *Finder) storeKept(ctx context.Context, account string, v Secret, instead string) error {
+	err := f.Keyring.Set(ctx, account, v.Reveal())
 	if errors.Is(err, ErrUnavailable) {
-		return fmt.Errorf("%w. Nothing was stored. Set %s in the environment the pipeline runs in instead (in a shell: `read -s %s && export %s`)",
-			err, EnvDestinationPassword, EnvDestinationPassword, EnvDestinationPassword)
+		return fmt.Errorf("%w. Nothing was stored. %s", err, instead)
 	}
 	return err
 }
 
-// DeletePassword removes a destination's password from the OS keyring; false when none
-// was stored.
-func (f *Finder) DeletePassword(ctx context.Context, location string) (bool, error) {
-	err := f.Keyring.Delete(ctx, DestinationAccount(location))
+// deleteKept removes a secret from the OS keyring; false when none was there.
+func (f *Finder) deleteKept(ctx context.Context, account string) (bool, error) {
+	err := f.Keyring.Delete(ctx, account)
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
 	return err == nil, err
 }
+
+// notKeptError is a secret found nowhere: what to do, wrapping its sentinel.
+type notKeptError struct {
+	msg string
+	err error
+}
+
+func (e *notKeptError) Error() string { return e.msg }
+func (e *notKeptError) Unwrap() error { return e.err }
 
 // PasswordReport is what an agent or a person may know about the destination's
 // password: whether there is one, where, its fingerprint, whether the database
@@ -140,52 +166,18 @@ var ErrNoNotifyURL = errors.New("no webhook URL for [notify]")
 // FindNotifyURL looks for the webhook URL of a pipeline's [notify]: SECODA_NOTIFY_URL
 // (or its file, or the unit's credential), then the OS keyring.
 func (f *Finder) FindNotifyURL(ctx context.Context, pipeline string) (Found, error) {
-	if v, where, src, err := lookupEnv(f.Getenv, EnvNotifyURL); err != nil || v != "" {
-		return Found{Key: NewSecret(strings.TrimSpace(v)), Source: src, Host: pipeline, Where: where}, err
-	}
-	var keyringErr error
-	if f.Keyring != nil {
-		v, err := f.Keyring.Get(ctx, NotifyAccount(pipeline))
-		switch {
-		case err == nil && v != "":
-			return Found{Key: NewSecret(v), Source: FromKeyring, Host: pipeline, Where: "the OS keyring"}, nil
-		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-			return Found{}, err
-		case err != nil && !errors.Is(err, ErrNotFound):
-			keyringErr = err
-		}
-	}
-	msg := fmt.Sprintf("%s of pipeline %s in %s or the OS keyring: run `secoda-workbench secrets set --notify`, or set %s where the pipeline runs",
-		ErrNoNotifyURL, pipeline, EnvNotifyURL, EnvNotifyURL)
-	if keyringErr != nil {
-		msg += fmt.Sprintf(" (the OS keyring was not readable: %v)", keyringErr)
-	}
-	return Found{Keyring: keyringErr}, &wrapped{msg: msg, err: ErrNoNotifyURL}
+	return f.findKept(ctx, EnvNotifyURL, NotifyAccount(pipeline), pipeline, true,
+		fmt.Sprintf("%s of pipeline %s in %s or the OS keyring: run `secoda-workbench secrets set --notify`, or set %s where the pipeline runs",
+			ErrNoNotifyURL, pipeline, EnvNotifyURL, EnvNotifyURL), ErrNoNotifyURL)
 }
 
 // StoreNotifyURL keeps a pipeline's webhook URL in the OS keyring (only there).
 func (f *Finder) StoreNotifyURL(ctx context.Context, pipeline string, u Secret) error {
-	err := f.Keyring.Set(ctx, NotifyAccount(pipeline), u.Reveal())
-	if errors.Is(err, ErrUnavailable) {
-		return fmt.Errorf("%w. Nothing was stored. Set %s in the environment the pipeline runs in instead", err, EnvNotifyURL)
-	}
-	return err
+	return f.storeKept(ctx, NotifyAccount(pipeline), u, "Set "+EnvNotifyURL+" in the environment the pipeline runs in instead")
 }
 
 // DeleteNotifyURL removes a pipeline's webhook URL from the OS keyring; false when none
 // was there.
 func (f *Finder) DeleteNotifyURL(ctx context.Context, pipeline string) (bool, error) {
-	err := f.Keyring.Delete(ctx, NotifyAccount(pipeline))
-	if errors.Is(err, ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
+	return f.deleteKept(ctx, NotifyAccount(pipeline))
 }
-
-type wrapped struct {
-	msg string
-	err error
-}
-
-func (e *wrapped) Error() string { return e.msg }
-func (e *wrapped) Unwrap() error { return e.err }

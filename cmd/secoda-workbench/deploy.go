@@ -72,33 +72,10 @@ func newDeployCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			refused := changeset.Refusals(changes)
-			edited := false
-			for _, c := range changes {
-				edited = edited || c.Status == changeset.Refused && errors.Is(c.Err, deploy.ErrEdited)
-			}
-			if dryRun {
-				for _, c := range changes {
-					if c.Status == changeset.Created || c.Status == changeset.Updated {
-						fmt.Fprint(a.io.Out, changeset.Diff(c))
-					}
-				}
-				for _, c := range changes {
-					fmt.Fprintf(a.io.ErrOut, "would leave %s %s\n", relPath(filepath.Join(d.Root, c.Path)), changeset.StatusText(c))
-				}
-				if len(refused) > 0 {
-					return fmt.Errorf("deploy would refuse:\n  %s", strings.Join(refused, "\n  "))
-				}
-				return nil
-			}
-			if len(refused) > 0 {
-				hint := "Fix those files and run deploy again."
-				if edited {
-					hint = fmt.Sprintf("Keep your edits, or run `secoda-workbench deploy %s --force` to write deploy's files afresh.", target)
-				}
-				return fmt.Errorf("nothing was written; deploy refuses:\n  %s\n%s", strings.Join(refused, "\n  "), hint)
-			}
-			if err := changeset.Apply(ctx, d.Root, "deploy", changes); err != nil {
+			applied, err := a.writeChanges(ctx, "deploy", d.Root, changes, dryRun,
+				func(p string) string { return relPath(filepath.Join(d.Root, p)) }, deploy.ErrEdited,
+				fmt.Sprintf("Keep your edits, or run `secoda-workbench deploy %s --force` to write deploy's files afresh.", target))
+			if !applied || err != nil {
 				return err
 			}
 			out := a.io.Out

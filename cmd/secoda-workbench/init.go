@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secoda-workbench/secoda-workbench/agents"
-	"github.com/secoda-workbench/secoda-workbench/internal/changeset"
 )
 
 func newInitCmd(a *app) *cobra.Command {
@@ -44,37 +42,9 @@ func newInitCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var refused []string
-			edited := false
-			for _, c := range changes {
-				if c.Status == agents.Refused {
-					refused = append(refused, fmt.Sprintf("%s: %v", c.Path, c.Err))
-					edited = edited || errors.Is(c.Err, agents.ErrEdited)
-				}
-			}
-			if dryRun {
-				for _, c := range changes {
-					if c.Status == agents.Created || c.Status == agents.Updated {
-						fmt.Fprint(a.io.Out, agents.Diff(c))
-					}
-				}
-				for _, c := range changes {
-					fmt.Fprintf(a.io.ErrOut, "would leave %s %s\n", c.Path, changeset.StatusText(c))
-				}
-				if len(refused) > 0 {
-					return fmt.Errorf("init would refuse:\n  %s", strings.Join(refused, "\n  "))
-				}
-				return nil
-			}
-			if len(refused) > 0 {
-				// --force replaces only what the user edited; it cannot mend the rest.
-				hint := "Fix those files and run init again."
-				if edited {
-					hint = fmt.Sprintf("Fix those files, or run `secoda-workbench init --agent %s --force` to replace init's own files and blocks (your other text stays).", agent)
-				}
-				return fmt.Errorf("nothing was written; init refuses:\n  %s\n%s", strings.Join(refused, "\n  "), hint)
-			}
-			if err := agents.Apply(ctx, dir, changes); err != nil {
+			applied, err := a.writeChanges(ctx, "init", dir, changes, dryRun, func(p string) string { return p }, agents.ErrEdited,
+				fmt.Sprintf("Fix those files, or run `secoda-workbench init --agent %s --force` to replace init's own files and blocks (your other text stays).", agent))
+			if !applied || err != nil {
 				return err
 			}
 			fmt.Fprintf(a.io.Out, "Wired %s to secoda-workbench in %s:\n", agent, dir)

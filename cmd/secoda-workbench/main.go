@@ -57,12 +57,12 @@ var exitCodes = []exitCode{
 	{exitStale, "stale", "`status --max-age`: the last complete load is older than asked, or there is none"},
 }
 
-// exitCodesText is the list for --help.
+// exitCodesText is the list of codes for a command's --help.
 func exitCodesText(codes ...int) string {
 	var b strings.Builder
 	b.WriteString("Exit status:\n")
 	for _, c := range exitCodes {
-		if len(codes) == 0 || slices.Contains(codes, c.Code) {
+		if slices.Contains(codes, c.Code) {
 			fmt.Fprintf(&b, "  %d  %s: %s\n", c.Code, c.Name, c.Meaning)
 		}
 	}

@@ -76,7 +76,7 @@ func newRunCmd(a *app) *cobra.Command {
 			if err != nil { // the run cannot start: its trace and notification say so
 				err = pipeline.Refused(cmd.Context(), plan, opts, err)
 				if log != nil {
-					log.summary(plan, nil, err, exitStatus(err))
+					log.summary(nil, err, exitStatus(err))
 				}
 				return err
 			}
@@ -105,7 +105,7 @@ func newRunCmd(a *app) *cobra.Command {
 				}
 			}
 			if log != nil {
-				log.summary(plan, info, err, exitStatus(err))
+				log.summary(info, err, exitStatus(err))
 				return err
 			}
 			if info == nil {

@@ -90,7 +90,7 @@ func (l *runLog) notified(r notify.Result) {
 
 // summary is the last line: what the run did and the status it exits with. The
 // outcome and the error are the run's trace's, when it left one.
-func (l *runLog) summary(plan *pipeline.Plan, info *pipeline.LoadInfo, err error, code int) {
+func (l *runLog) summary(info *pipeline.LoadInfo, err error, code int) {
 	l.mu.Lock()
 	runID := l.runID
 	l.mu.Unlock()
@@ -111,8 +111,10 @@ func (l *runLog) summary(plan *pipeline.Plan, info *pipeline.LoadInfo, err error
 	if err != nil && info == nil {
 		level = slog.LevelError
 		outcome, described := pipeline.OutcomeFailed, pipeline.DescribeError(err, "")
-		if t, terr := pipeline.FindTrace(plan, runID); runID != "" && terr == nil && t.Error != nil {
-			outcome, described = t.Outcome, t.Error
+		if runID != "" { // the trace knows the step it failed at
+			if t, terr := pipeline.FindTrace(l.plan, runID); terr == nil && t.Error != nil {
+				outcome, described = t.Outcome, t.Error
+			}
 		}
 		attrs = append(attrs, "outcome", outcome, "error", described)
 	}

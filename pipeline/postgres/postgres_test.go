@@ -22,6 +22,19 @@ import (
 // package.
 func seeded(t *testing.T) (*postgres.Destination, pgtest.DB) {
 	t.Helper()
+	return seededWith(t,
+		"CREATE SCHEMA secoda_data",
+		"CREATE TABLE secoda_data.resource_catalog (id varchar, title varchar, n bigint, doc jsonb)",
+		`INSERT INTO secoda_data.resource_catalog VALUES ('a', 'x', 1, '{"k": [1, 2]}'), ('b', 'y', 2, NULL), ('c', 'z', 3, '"s"')`,
+		"CREATE SEQUENCE secoda_data.s",
+		"CREATE TABLE public.elsewhere (v int)",
+	)
+}
+
+// seededWith is a database where the statements ran, as its owner, and the dataset
+// secoda_data in it.
+func seededWith(t *testing.T, statements ...string) (*postgres.Destination, pgtest.DB) {
+	t.Helper()
 	db := pgtest.Database(t)
 	ctx := context.Background()
 	conn, err := pgtest.Connect(ctx, db.URL, db.Password)
@@ -29,15 +42,9 @@ func seeded(t *testing.T) (*postgres.Destination, pgtest.DB) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	for _, q := range []string{
-		"CREATE SCHEMA secoda_data",
-		"CREATE TABLE secoda_data.resource_catalog (id varchar, title varchar, n bigint, doc jsonb)",
-		`INSERT INTO secoda_data.resource_catalog VALUES ('a', 'x', 1, '{"k": [1, 2]}'), ('b', 'y', 2, NULL), ('c', 'z', 3, '"s"')`,
-		"CREATE SEQUENCE secoda_data.s",
-		"CREATE TABLE public.elsewhere (v int)",
-	} {
+	for _, q := range statements {
 		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatal(err)
+			t.Fatalf("%v\n%s", err, q)
 		}
 	}
 	return postgres.New(db.URL, db.Password, "secoda_data"), db
@@ -199,14 +206,7 @@ func TestAnswersAreBoundedInTheServer(t *testing.T) {
 // which PostgreSQL keeps as jsonb and writes back with a space after each colon; an
 // error message quoting the words (its quotes escaped) does not count.
 func TestLoadsTellAnIncompleteRun(t *testing.T) {
-	db := pgtest.Database(t)
-	ctx := context.Background()
-	conn, err := pgtest.Connect(ctx, db.URL, db.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	for _, q := range []string{
+	d, _ := seededWith(t,
 		"CREATE SCHEMA secoda_data",
 		"CREATE TABLE secoda_data._dlt_loads (load_id varchar(64) NOT NULL, schema_name text, status bigint NOT NULL, inserted_at timestamptz NOT NULL, schema_version_hash text)",
 		`CREATE TABLE secoda_data._workbench_runs (load_id text NOT NULL, pipeline_name text NOT NULL, started_at timestamptz, finished_at timestamptz,
@@ -217,12 +217,9 @@ func TestLoadsTellAnIncompleteRun(t *testing.T) {
 			('1.1', 'p', '{"run_id":"1","outcome":"incomplete","steps":[]}'),
 			('2.2', 'p', '{"run_id":"2","outcome":"loaded","notes":["a note quoting \"outcome\":\"incomplete\""]}'),
 			('3.3', 'p', NULL)`,
-	} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatalf("%v\n%s", err, q)
-		}
-	}
-	loads, err := postgres.New(db.URL, db.Password, "secoda_data").Loads(ctx, 10)
+	)
+	ctx := context.Background()
+	loads, err := d.Loads(ctx, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
