@@ -2,8 +2,6 @@ package agents
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
 
+	"github.com/secoda-workbench/secoda-workbench/internal/changeset"
 	"github.com/secoda-workbench/secoda-workbench/internal/jsonv"
 )
 
@@ -66,10 +65,6 @@ func lineCol(data []byte, offset int) (line, col int) {
 	return line, offset - (bytes.LastIndexByte(data[:offset], '\n') + 1) + 1
 }
 
-func digest(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:6])
-}
 
 // --- Markdown blocks (CLAUDE.md, AGENTS.md) -------------------------------------------
 
@@ -85,7 +80,7 @@ var mdBlock = regexp.MustCompile(`(?s)<!-- secoda-workbench:begin [^\n]*?sha256=
 func markdownBlock(body string) func(old []byte, force bool) ([]byte, error) {
 	return func(old []byte, force bool) ([]byte, error) {
 		body = strings.TrimRight(body, "\n")
-		block := fmt.Sprintf(mdBegin, digest(body)) + "\n" + body + "\n" + mdEnd
+		block := fmt.Sprintf(mdBegin, changeset.Digest(body)) + "\n" + body + "\n" + mdEnd
 		if old == nil {
 			return []byte(block + "\n"), nil
 		}
@@ -103,7 +98,7 @@ func markdownBlock(body string) func(old []byte, force bool) ([]byte, error) {
 			return append(append(append([]byte{}, old...), sep...), block+"\n"...), nil
 		}
 		recorded, current := string(old[m[2]:m[3]]), string(old[m[4]:m[5]])
-		if digest(current) != recorded && !force {
+		if changeset.Digest(current) != recorded && !force {
 			return nil, ErrEdited
 		}
 		out := append([]byte{}, old[:m[0]]...)
@@ -146,7 +141,7 @@ var fileMarkRe = regexp.MustCompile(`<!-- managed by ` + "`secoda-workbench init
 // content's hash, so a file the user changed (or wrote themselves) is left alone.
 func managedFile(content string) func(old []byte, force bool) ([]byte, error) {
 	return func(old []byte, force bool) ([]byte, error) {
-		mark := fmt.Sprintf(fileMark, digest(content))
+		mark := fmt.Sprintf(fileMark, changeset.Digest(content))
 		text := content
 		if strings.HasPrefix(content, "---\n") {
 			if end := strings.Index(content[4:], "\n---\n"); end >= 0 {
@@ -164,7 +159,7 @@ func managedFile(content string) func(old []byte, force bool) ([]byte, error) {
 			return nil, fmt.Errorf("%w (it is not init's: it has no managed mark)", ErrEdited)
 		}
 		without := string(old[:m[0]]) + string(old[m[1]:])
-		if digest(without) != string(old[m[2]:m[3]]) {
+		if changeset.Digest(without) != string(old[m[2]:m[3]]) {
 			return nil, ErrEdited
 		}
 		return []byte(text), nil

@@ -18,8 +18,6 @@
 package deploy
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -455,10 +453,6 @@ var ErrEdited = errors.New("edited by hand since deploy wrote it")
 // ErrOtherPipeline is a workflow deploy wrote for the pipeline of another folder.
 var ErrOtherPipeline = errors.New("written by deploy for another pipeline")
 
-func digest(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:6])
-}
 
 // managed is a file deploy owns: its content with a mark line (after the first
 // markAfter lines) recording the hash of the rest, and, for a file outside the
@@ -472,7 +466,7 @@ func managed(content string, markAfter int, owner string) func(old []byte, force
 		}
 		lines := strings.SplitAfter(content, "\n")
 		markAfter = min(markAfter, len(lines))
-		text := strings.Join(lines[:markAfter], "") + fmt.Sprintf(markFormat, for_, digest(content)) + "\n" + strings.Join(lines[markAfter:], "")
+		text := strings.Join(lines[:markAfter], "") + fmt.Sprintf(markFormat, for_, changeset.Digest(content)) + "\n" + strings.Join(lines[markAfter:], "")
 		if old == nil {
 			return []byte(text), nil
 		}
@@ -487,7 +481,7 @@ func managed(content string, markAfter int, owner string) func(old []byte, force
 			return nil, fmt.Errorf("%w (it is not deploy's: it has no managed mark); move it aside, or run deploy with --force to replace it", ErrEdited)
 		}
 		without := string(old[:m[0]]) + string(old[m[1]:])
-		if digest(without) != string(old[m[4]:m[5]]) {
+		if changeset.Digest(without) != string(old[m[4]:m[5]]) {
 			return nil, fmt.Errorf("%w; keep your edits (and leave it), or run deploy with --force to write it afresh", ErrEdited)
 		}
 		return []byte(text), nil

@@ -8,6 +8,8 @@ package changeset
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -188,4 +190,11 @@ func StatusText(c Change) string {
 		return "as it is (refused: " + c.Err.Error() + ")"
 	}
 	return "unchanged"
+}
+
+// Digest is what a managed file's or block's mark records of its content: the first
+// 12 hex digits of its SHA-256, so that an edit by hand is told from the tool's own text.
+func Digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:6])
 }
