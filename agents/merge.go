@@ -65,7 +65,6 @@ func lineCol(data []byte, offset int) (line, col int) {
 	return line, offset - (bytes.LastIndexByte(data[:offset], '\n') + 1) + 1
 }
 
-
 // --- Markdown blocks (CLAUDE.md, AGENTS.md) -------------------------------------------
 
 const (

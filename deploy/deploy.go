@@ -453,7 +453,6 @@ var ErrEdited = errors.New("edited by hand since deploy wrote it")
 // ErrOtherPipeline is a workflow deploy wrote for the pipeline of another folder.
 var ErrOtherPipeline = errors.New("written by deploy for another pipeline")
 
-
 // managed is a file deploy owns: its content with a mark line (after the first
 // markAfter lines) recording the hash of the rest, and, for a file outside the
 // project, which project it is for. An existing file is replaced only when it is
