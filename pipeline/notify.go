@@ -30,18 +30,12 @@ func Refused(ctx context.Context, plan *Plan, opts RunOptions, err error) error 
 	if rerr != nil {
 		return err
 	}
-	previous := previousOutcome(plan)
-	tr := newTracer(plan, opts, resources)
-	if opts.OnStart != nil {
-		opts.OnStart(tr.t.RunID)
-	}
-	if work, werr := workFolder(plan, true); werr == nil {
-		tr.start(work)
-	}
-	tr.finish(ctx, plan, nil, err)
-	if plan.Notify != nil && !opts.NoNotify {
-		tr.notify(ctx, plan.Notify, opts, nil, previous)
-	}
+	traced(ctx, plan, opts, resources, func(_ RunOptions, tr *tracer) (*LoadInfo, error) {
+		if work, werr := workFolder(plan, true); werr == nil {
+			tr.start(work)
+		}
+		return nil, err
+	})
 	return err
 }
 

@@ -103,6 +103,15 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	return traced(ctx, plan, opts, resources, func(opts RunOptions, tr *tracer) (*LoadInfo, error) {
+		return run(ctx, plan, opts, resources, tr)
+	})
+}
+
+// traced runs body as a run of resources, with its trace (written when body starts it
+// in the work folder, and when it ends, whatever its outcome) and, where [notify] asks,
+// its notification.
+func traced(ctx context.Context, plan *Plan, opts RunOptions, resources []Resource, body func(RunOptions, *tracer) (*LoadInfo, error)) (*LoadInfo, error) {
 	previous := previousOutcome(plan)
 	tr := newTracer(plan, opts, resources)
 	if opts.OnStart != nil {
@@ -115,7 +124,7 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*LoadInfo, error) {
 			progress(p)
 		}
 	}
-	info, err := run(ctx, plan, opts, resources, tr)
+	info, err := body(opts, tr)
 	tr.finish(ctx, plan, info, err)
 	if plan.Notify != nil && !opts.NoNotify {
 		tr.notify(ctx, plan.Notify, opts, info, previous)
